@@ -1,0 +1,257 @@
+/*
+ * data.c - DATA: receiving the message text and delivering it.
+ *
+ * After "354", the client sends the message as lines ending in CRLF and
+ * ends it with a line holding only a dot: the sequence CRLF "." CRLF
+ * (RFC 5321 4.1.1.4). A line of its own that starts with a dot was sent
+ * with an extra dot in front ("dot-stuffing", RFC 5321 4.5.2), which we
+ * remove.
+ *
+ * The message goes straight into a file in the first recipient's Maildir
+ * tmp/ while it arrives, so memory stays small for any size. Whatever is
+ * wrong with it (a bare LF, a line too long, too big) is only remembered:
+ * we must read on to the final dot anyway, and only then may we refuse it.
+ * "250" is sent only after the file is synced into new/ of every recipient.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "maildir.h"
+#include "smtpd.h"
+
+/* What was wrong with a message; the first problem found is the one reported. */
+enum message_problem {
+    PROBLEM_NONE,
+    PROBLEM_BARE_LF,
+    PROBLEM_BARE_CR,
+    PROBLEM_NUL,
+    PROBLEM_LINE_TOO_LONG,
+    PROBLEM_8BIT,
+    PROBLEM_TOO_BIG,
+};
+
+struct incoming {
+    struct maildir_message file;
+    enum message_problem problem;
+    unsigned long size;        /* octets as sent, CRLFs included (RFC 1870) */
+    bool previous_crlf;        /* the line before ended in CRLF: a "." may end the data */
+    bool first_line;           /* to tell whether the message starts with a header */
+};
+
+/* "Thu, 26 Nov 2026 23:59:00 +0000": RFC 5322 3.3's date-time. */
+static void format_date(char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(buf, len, "%a, %d %b %Y %H:%M:%S %z", &tm);
+}
+
+/*
+ * The trace lines a receiving server puts on top (RFC 5321 4.4): the
+ * Received line ("who gave it to whom, when") and, because this is final
+ * delivery, Return-Path with the envelope sender.
+ */
+static void write_trace_headers(struct session *s, FILE *f, const char *id)
+{
+    char date[64];
+    format_date(date, sizeof date);
+    fprintf(f, "Return-Path: <%s>\n", s->sender);
+    fprintf(f, "Received: from %s ([%s])\n", s->client_name, s->peer_address);
+    /* RFC 3848: "SMTP" after HELO, "ESMTP" after EHLO. */
+    fprintf(f, "\tby %s (Cartero smtpd) with %s id %.40s\n", session_host_name(s),
+            s->extended ? "ESMTP" : "SMTP", id);
+    if (s->nrecipients == 1)   /* naming all recipients would disclose Bcc ones */
+        fprintf(f, "\tfor <%s>; %s\n", s->recipients[0].address, date);
+    else
+        fprintf(f, "\t; %s\n", date);
+}
+
+/* An RFC 5322 2.2 header field starts with a name of printable characters and a colon. */
+static bool looks_like_header(const char *text)
+{
+    size_t n = strcspn(text, ":");
+    if (n == 0 || text[n] != ':')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (text[i] < 33 || text[i] > 126)
+            return false;
+    return true;
+}
+
+static bool has_8bit(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)text[i] > 127)
+            return true;
+    return false;
+}
+
+/* Remembers the first problem; the message is refused after the final dot. */
+static void note_problem(struct incoming *in, enum message_problem p)
+{
+    if (in->problem == PROBLEM_NONE)
+        in->problem = p;
+}
+
+/*
+ * Takes one line of message text: checks it, unstuffs it, and appends it
+ * to the file with a LF line end (Maildir files use Unix line ends).
+ */
+static void take_line(struct session *s, struct incoming *in, const struct line *line)
+{
+    in->size += line->len + 2;
+    if (!line->crlf)
+        note_problem(in, PROBLEM_BARE_LF);
+    if (line->has_bare_cr)
+        note_problem(in, PROBLEM_BARE_CR);
+    if (line->has_nul)
+        note_problem(in, PROBLEM_NUL);
+    if (s->cfg->strict_7bit && has_8bit(line->text, line->len))
+        note_problem(in, PROBLEM_8BIT);
+    if (in->size > s->cfg->max_size)
+        note_problem(in, PROBLEM_TOO_BIG);
+    if (in->problem != PROBLEM_NONE)
+        return;   /* a refused message need not be written */
+
+    const char *text = line->text;
+    if (text[0] == '.')
+        text++;   /* RFC 5321 4.5.2: remove the stuffed dot */
+    /* A message must start with its header; text without one gets an empty
+     * line, so that readers see it as the body, not as a broken header. */
+    if (in->first_line && text[0] != '\0' && !looks_like_header(text))
+        fputc('\n', in->file.file);
+    in->first_line = false;
+    fputs(text, in->file.file);
+    fputc('\n', in->file.file);
+}
+
+/* The end of data is a "." line that ends in CRLF and follows a CRLF (RFC 5321 4.1.1.4). */
+static bool is_end_of_data(const struct incoming *in, const struct line *line)
+{
+    return in->previous_crlf && line->crlf && line->len == 1 && line->text[0] == '.';
+}
+
+/*
+ * Reads message lines up to the final dot. Returns LINE_OK when the dot
+ * came, or the reason the client is gone (EOF, timeout, shutdown).
+ */
+static enum line_status read_message(struct session *s, struct incoming *in)
+{
+    char buf[SMTP_LINE_MAX + 1];
+    struct line line;
+
+    in->previous_crlf = true;   /* the CRLF that ended the DATA command */
+    in->first_line = true;
+    for (;;) {
+        enum line_status st = conn_read_line(s->conn, buf, sizeof buf, &line);
+        if (st == LINE_TOO_LONG) {
+            note_problem(in, PROBLEM_LINE_TOO_LONG);
+            in->previous_crlf = false;   /* we cannot know: never end right after one */
+            continue;
+        }
+        if (st == LINE_INTERRUPTED && !server_stopping())
+            continue;
+        if (st != LINE_OK)
+            return st;
+        if (is_end_of_data(in, &line))
+            return LINE_OK;
+        take_line(s, in, &line);
+        in->previous_crlf = line.crlf;
+    }
+}
+
+/* The reply for a refused message: what was wrong, and where the rule is. */
+static void refuse_message(struct session *s, enum message_problem p)
+{
+    switch (p) {
+    case PROBLEM_BARE_LF:
+        reply(s, "554 Message refused: it contains a bare LF (a line end without CR). "
+              "SMTP lines end with CRLF (RFC 5321 2.3.8)");
+        break;
+    case PROBLEM_BARE_CR:
+        reply(s, "554 Message refused: it contains a bare CR (a CR not followed by LF). "
+              "SMTP lines end with CRLF (RFC 5321 2.3.8)");
+        break;
+    case PROBLEM_NUL:
+        reply(s, "554 Message refused: it contains NUL bytes");
+        break;
+    case PROBLEM_LINE_TOO_LONG:
+        reply(s, "554 Message refused: a line is longer than %d octets including CRLF "
+              "(RFC 5321 4.5.3.1.6); encode it with MIME", SMTP_LINE_MAX);
+        break;
+    case PROBLEM_8BIT:
+        reply(s, "554 Message refused: message must be 7-bit ASCII (use MIME): "
+              "this server runs with --strict-7bit (RFC 5321 2.4)");
+        break;
+    case PROBLEM_TOO_BIG:
+        reply(s, "552 Message refused: it is larger than the limit of %lu octets (SIZE)",
+              s->cfg->max_size);
+        break;
+    case PROBLEM_NONE:
+        break;
+    }
+}
+
+/* Moves the finished file into every recipient's new/; 0 when all is on disk. */
+static int deliver(struct session *s, struct incoming *in)
+{
+    char paths[SMTP_RECIPIENTS_MAX][PATH_MAX];
+    const char *dirs[SMTP_RECIPIENTS_MAX];
+    char err[PATH_MAX + 200];
+
+    for (size_t i = 0; i < s->nrecipients; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s/%s", s->cfg->server.mail_root,
+                 s->recipients[i].mailbox);
+        dirs[i] = paths[i];
+    }
+    if (maildir_commit(&in->file, dirs, s->nrecipients, err, sizeof err) != 0) {
+        fprintf(stderr, "smtpd: %s\n", err);
+        return -1;
+    }
+    transcript_note(s->conn->log, "delivered %s to %zu mailbox(es)", in->file.name,
+                    s->nrecipients);
+    return 0;
+}
+
+void data_receive_and_deliver(struct session *s)
+{
+    struct incoming in;
+    char first_dir[PATH_MAX], err[PATH_MAX + 200];
+
+    memset(&in, 0, sizeof in);
+    snprintf(first_dir, sizeof first_dir, "%s/%s", s->cfg->server.mail_root,
+             s->recipients[0].mailbox);
+    if (maildir_open(first_dir, &in.file, err, sizeof err) != 0) {
+        fprintf(stderr, "smtpd: %s\n", err);
+        reply(s, "451 Requested action aborted: local error in processing (cannot store mail)");
+        return;
+    }
+    write_trace_headers(s, in.file.file, in.file.name);
+    reply(s, "354 Enter mail, end with \".\" on a line by itself");
+
+    enum line_status st = read_message(s, &in);
+    transcript_note(s->conn->log, "(message text: %lu octets)", in.size);
+
+    if (st != LINE_OK) {
+        /* Gone before the final dot: nothing was accepted, so nothing is kept. */
+        maildir_abort(&in.file);
+        if (st == LINE_TIMEOUT)
+            reply(s, "421 %s Timeout during DATA, closing connection", session_host_name(s));
+        else if (st == LINE_INTERRUPTED)
+            reply(s, "421 %s Server shutting down, message not accepted", session_host_name(s));
+        session_set_state(s, STATE_QUIT);
+        return;
+    }
+    if (in.problem != PROBLEM_NONE) {
+        maildir_abort(&in.file);
+        refuse_message(s, in.problem);
+    } else if (deliver(s, &in) != 0) {
+        reply(s, "451 Requested action aborted: local error in processing (disk)");
+    } else {
+        reply(s, "250 Message accepted for delivery");
+    }
+    session_reset_transaction(s);
+}

@@ -1,0 +1,88 @@
+/*
+ * smtpd.h - the SMTP server's session, its limits and its parts.
+ *
+ * Reading order for a student:
+ *   main.c      options, then server_run() from lib/server.c: accept + fork
+ *   session.c   one session: the greeting, then read a command, run it, repeat
+ *   commands.c  the command table: for each command a check and a proceed step
+ *   address.c   MAIL FROM:<...> and RCPT TO:<...>: paths and parameters
+ *   data.c      DATA: the message text, dot-unstuffing, the end-of-data rule,
+ *               and delivery into the recipients' Maildirs
+ */
+#ifndef SMTPD_H
+#define SMTPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conn.h"
+#include "server.h"
+#include "users.h"
+
+/* Limits, with where each comes from. */
+#define SMTP_PORT_DEFAULT "2525"          /* 25 needs root; 2525 is the lab's port */
+#define SMTP_TIMEOUT_SECONDS 300          /* RFC 5321 4.5.3.2.7: server timeout, 5 minutes */
+#define SMTP_LINE_MAX 1000                /* RFC 5321 4.5.3.1.6: a text line, CRLF included */
+#define SMTP_COMMAND_LINE_MAX SMTP_LINE_MAX /* RFC 5321 4.5.3.1.4 asks for at least 512; we take up to 1000 */
+#define SMTP_LOCAL_PART_MAX 64            /* RFC 5321 4.5.3.1.1 */
+#define SMTP_DOMAIN_MAX 255               /* RFC 5321 4.5.3.1.2 */
+#define SMTP_PATH_MAX 256                 /* RFC 5321 4.5.3.1.3, the brackets included */
+#define SMTP_RECIPIENTS_MAX 100           /* RFC 5321 4.5.3.1.8: at least 100 must be accepted */
+#define SMTP_MESSAGE_SIZE_DEFAULT (10UL * 1024 * 1024)  /* 10 MiB, advertised with SIZE (RFC 1870) */
+#define SMTP_ERRORS_MAX 50                /* then the client is likely not a person: 421 */
+
+struct smtpd_config {
+    struct server_config server;
+    unsigned long max_size;   /* --max-size */
+    bool strict_7bit;         /* --strict-7bit: refuse 8-bit bytes, as the original SMTP */
+    int greet_delay_ms;       /* --greet-delay: wait this long for early talkers */
+};
+
+/*
+ * The states of a session (RFC 5321 3.3 and 4.1.4). Only
+ * session_set_state() changes them, and it logs each change in the -v
+ * transcript ("-- state: HELLO -> MAIL").
+ */
+enum smtp_state {
+    STATE_CONNECTED,   /* greeting sent; waiting for HELO or EHLO */
+    STATE_HELLO,       /* client introduced itself; no mail transaction open */
+    STATE_MAIL,        /* MAIL FROM accepted: the sender is known */
+    STATE_RCPT,        /* at least one RCPT TO accepted: DATA may follow */
+    STATE_REJECTED,    /* we refused service (554 greeting): only QUIT is useful */
+    STATE_QUIT         /* QUIT answered, or the connection is to be closed */
+};
+
+struct recipient {
+    char address[SMTP_PATH_MAX + 1];   /* as the client wrote it, without brackets */
+    char mailbox[USERS_NAME_MAX + 1];  /* the Maildir under the mail root */
+};
+
+struct session {
+    const struct smtpd_config *cfg;
+    struct conn *conn;
+    const char *peer_address;          /* "127.0.0.1" */
+    enum smtp_state state;
+    char client_name[SMTP_DOMAIN_MAX + 1];  /* what HELO/EHLO said */
+    bool extended;                     /* EHLO (ESMTP) rather than HELO */
+    char sender[SMTP_PATH_MAX + 1];    /* reverse-path; "" for the null sender <> */
+    struct recipient recipients[SMTP_RECIPIENTS_MAX];
+    size_t nrecipients;
+    int errors;                        /* replies 5xx so far */
+};
+
+/* session.c */
+int smtpd_session(const struct server_config *server, struct conn *conn,
+                  const char *peer_address, void *context);
+void smtpd_busy(const struct server_config *server, struct conn *conn);
+void session_set_state(struct session *s, enum smtp_state next);
+void session_reset_transaction(struct session *s);
+int reply(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *session_host_name(const struct session *s);
+
+/* commands.c */
+void command_dispatch(struct session *s, char *line);
+
+/* data.c */
+void data_receive_and_deliver(struct session *s);
+
+#endif
