@@ -96,7 +96,8 @@ static bool reject_bad_line(struct session *s, enum line_status st, const struct
     }
     if (!line->crlf) {
         /* RFC 5321 2.3.8: lines end with CRLF, and a bare LF must not be taken for one. */
-        reply(s, "500 Line must end with CRLF, not a bare LF: use telnet, or nc -C");
+        reply(s, "500 Line must end with CRLF: use telnet, or nc -C "
+              "(a bare LF is not a line end, RFC 5321 2.3.8)");
         return true;
     }
     if (line->has_nul || line->has_bare_cr) {

@@ -68,23 +68,27 @@ check_sanitizer_logs() {
 
 # --- talking to a server by hand, as a student would with telnet -----------
 
-# connect [PORT] - open fd 3 to 127.0.0.1:PORT (default $SERVER_PORT).
+# connect [PORT] - open a connection to 127.0.0.1:PORT (default $SERVER_PORT)
+# on the file descriptor $CONN_FD (bats keeps 3 for itself).
 connect() {
-  exec 3<>"/dev/tcp/127.0.0.1/${1:-$SERVER_PORT}"
+  exec {CONN_FD}<>"/dev/tcp/127.0.0.1/${1:-$SERVER_PORT}"
 }
 
 disconnect() {
-  exec 3>&- 3<&- || true
+  if [ -n "${CONN_FD:-}" ]; then
+    exec {CONN_FD}>&- || true
+    CONN_FD=
+  fi
 }
 
 # send LINE - send one line with CRLF.
 send() {
-  printf '%s\r\n' "$1" >&3
+  printf '%s\r\n' "$1" >&"$CONN_FD"
 }
 
 # send_raw TEXT - send bytes exactly as given (printf escapes allowed).
 send_raw() {
-  printf "$1" >&3
+  printf "$1" >&"$CONN_FD"
 }
 
 # read_reply - read one complete reply (all its continuation lines) into
@@ -94,7 +98,7 @@ read_reply() {
   local line
   REPLY_LINES=()
   while :; do
-    IFS= read -r -t 10 line <&3 || { echo "no reply (EOF or timeout)" >&2; return 1; }
+    IFS= read -r -t 10 line <&"$CONN_FD" || { echo "no reply (EOF or timeout)" >&2; return 1; }
     line=${line%$'\r'}
     REPLY_LINES+=("$line")
     # RFC 5321 4.2.1: "250-" continues, "250 " is the last line.
@@ -121,7 +125,7 @@ expect_reply() {
 # expect_closed - the server closed the connection (EOF within 10 s).
 expect_closed() {
   local line
-  if IFS= read -r -t 10 line <&3; then
+  if IFS= read -r -t 10 line <&"$CONN_FD"; then
     echo "expected the connection to close, got: $line" >&2
     return 1
   fi
