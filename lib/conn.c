@@ -69,7 +69,14 @@ bool conn_input_pending(struct conn *c, int timeout_ms)
     return wait_readable(c, timeout_ms) == 1;
 }
 
-/* One read from the socket (or TLS) into free space. Returns bytes, 0 at EOF, -1 on error. */
+/* recv_some() read TLS records that held no data (a TLS 1.3 session ticket): wait again. */
+#define RECV_AGAIN (-2)
+
+/*
+ * One read from the socket (or TLS) into free space. Returns bytes, 0 at
+ * EOF, -1 on error, or RECV_AGAIN (only when the SSL's auto-retry mode is
+ * off, as tls_client_start leaves it).
+ */
 static ssize_t recv_some(struct conn *c, void *buf, size_t len)
 {
     if (c->tls != NULL) {
@@ -77,6 +84,8 @@ static ssize_t recv_some(struct conn *c, void *buf, size_t len)
         if (n > 0)
             return n;
         int e = SSL_get_error((SSL *)c->tls, n);
+        if (e == SSL_ERROR_WANT_READ)
+            return RECV_AGAIN;
         if (e == SSL_ERROR_ZERO_RETURN)
             return 0;
         /* A peer that drops TCP without a TLS close_notify: treat as EOF. */
@@ -101,12 +110,15 @@ static enum line_status fill(struct conn *c)
     if (c->in_start < c->in_end)
         return LINE_OK;
     c->in_start = c->in_end = 0;
-    int ready = wait_readable(c, c->timeout_seconds > 0 ? c->timeout_seconds * 1000 : -1);
-    if (ready == 0)
-        return LINE_TIMEOUT;
-    if (ready < 0)
-        return errno == EINTR ? LINE_INTERRUPTED : LINE_ERROR;
-    ssize_t n = recv_some(c, c->in, sizeof c->in);
+    ssize_t n;
+    do {
+        int ready = wait_readable(c, c->timeout_seconds > 0 ? c->timeout_seconds * 1000 : -1);
+        if (ready == 0)
+            return LINE_TIMEOUT;
+        if (ready < 0)
+            return errno == EINTR ? LINE_INTERRUPTED : LINE_ERROR;
+        n = recv_some(c, c->in, sizeof c->in);
+    } while (n == RECV_AGAIN);
     if (n == 0)
         return LINE_EOF;
     if (n < 0)

@@ -160,18 +160,33 @@ int net_connect(const char *host, const char *port, int family,
     return fd;
 }
 
+/* Writes the address in ss (as getpeername or getsockname filled it) into buf. */
+static void format_address(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+    if (ss->ss_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, (socklen_t)len);
+    else if (ss->ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf, (socklen_t)len);
+}
+
 void net_peer_address(int fd, char *buf, size_t len)
 {
     struct sockaddr_storage ss;
     socklen_t sslen = sizeof ss;
 
     snprintf(buf, len, "unknown");
-    if (getpeername(fd, (struct sockaddr *)&ss, &sslen) != 0)
-        return;
-    if (ss.ss_family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, (socklen_t)len);
-    else if (ss.ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, buf, (socklen_t)len);
+    if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0)
+        format_address(&ss, buf, len);
+}
+
+void net_local_address(int fd, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen = sizeof ss;
+
+    snprintf(buf, len, "unknown");
+    if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
+        format_address(&ss, buf, len);
 }
 
 int net_write_port_file(const char *path, int port)

@@ -35,6 +35,9 @@ int net_connect(const char *host, const char *port, int family,
 /* Writes "ADDR" (no port) of the peer of a connected socket into buf. */
 void net_peer_address(int fd, char *buf, size_t len);
 
+/* Writes "ADDR" (no port) of our own end of a connected socket into buf. */
+void net_local_address(int fd, char *buf, size_t len);
+
 /*
  * Writes the port number and a newline into path, atomically (a temporary
  * file renamed into place), so a test that sees the file can read the whole
