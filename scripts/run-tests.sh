@@ -19,9 +19,9 @@ for t in "$unitdir"/test_*; do
   [ -x "$t" ] || continue
   out=$("$t" 2>&1); status=$?
   printf '%s\n' "$out" | sed 's/^/  /'
-  summary=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
-  p=$(printf '%s' "$summary" | sed -E 's/^([0-9]+) passed.*/\1/')
-  f=$(printf '%s' "$summary" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+  summary=$(printf '%s\n' "$out" | grep -E '^([a-z_]+: )?[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+  p=$(printf '%s' "$summary" | sed -E 's/^([a-z_]+: )?([0-9]+) passed.*/\2/')
+  f=$(printf '%s' "$summary" | sed -E 's/^([a-z_]+: )?[0-9]+ passed, ([0-9]+) failed.*/\2/')
   if [ -z "$summary" ]; then p=0 f=1; echo "  $(basename "$t"): no summary line (crashed?)"; fi
   [ $status -ne 0 ] && [ "$f" -eq 0 ] && f=1
   passed=$((passed + p)) failed=$((failed + f))
