@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -224,6 +225,22 @@ void tls_write_summary(const struct conn *c, FILE *out)
                 X509_verify_cert_error_string(result));
     else
         fprintf(out, "verification: FAILED (%s)\n", X509_verify_cert_error_string(result));
+}
+
+bool tls_data_pending(struct conn *c)
+{
+    SSL *ssl = c->tls;
+    if (ssl == NULL || SSL_pending(ssl) > 0)
+        return true;
+    int flags = fcntl(c->fd, F_GETFL);
+    if (flags < 0 || fcntl(c->fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return true;
+    char octet;
+    int n = SSL_peek(ssl, &octet, 1);
+    int kind = n > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, n);
+    fcntl(c->fd, F_SETFL, flags);
+    ERR_clear_error();
+    return kind != SSL_ERROR_WANT_READ;
 }
 
 void tls_close(struct conn *c)

@@ -54,6 +54,15 @@ int tls_client_start(struct conn *c, SSL_CTX *ctx, const char *host,
  */
 void tls_write_summary(const struct conn *c, FILE *out);
 
+/*
+ * Without blocking: processes the TLS records that have arrived and says
+ * whether they hold data for the application. A TLS 1.3 session ticket
+ * makes the socket readable but holds none, so a client that waits on its
+ * keyboard and its socket at once asks this before it reads. True as well
+ * when the peer has closed (the read then says so).
+ */
+bool tls_data_pending(struct conn *c);
+
 /* Says goodbye (close_notify), frees the SSL and sets c->tls to NULL. No-op without TLS. */
 void tls_close(struct conn *c);
 
