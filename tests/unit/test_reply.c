@@ -1,28 +1,17 @@
 /*
  * test_reply.c - unit tests for lib/reply: where a server's reply ends, in
  * SMTP, POP3 and IMAP, line by line (reply_feed) and over a socket
- * (reply_read). Prints one line per failed check and ends with the summary
- * "N passed, N failed" that scripts/run-tests.sh reads.
+ * (reply_read). CHECK (check.h) reports each failed check; the last line
+ * is the summary "N passed, N failed".
  */
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "conn.h"
 #include "reply.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);         \
-        }                                                                  \
-    } while (0)
 
 /*
  * Feeds the lines of a reply (each a C string, CRLF-ended on the wire) to a
@@ -218,7 +207,7 @@ static void test_read_over_socket(void)
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
         perror("socketpair");
-        failed++;
+        check_failed++;
         return;
     }
     const char *wire = "250-hamburger.edu\r\n250 HELP\r\n221 bye\r\n";
@@ -254,7 +243,7 @@ static void test_read_timeout(void)
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
         perror("socketpair");
-        failed++;
+        check_failed++;
         return;
     }
     struct conn c;
@@ -275,6 +264,7 @@ int main(void)
     test_imap();
     test_read_over_socket();
     test_read_timeout();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    /* The summary alone on the last line, as scripts/run-tests.sh reads it. */
+    printf("%d passed, %d failed\n", check_passed, check_failed);
+    return check_failed == 0 ? 0 : 1;
 }
