@@ -194,8 +194,8 @@ const char *b64_problem_text(const struct b64_decoder *dec, char *buf,
     describe_byte(dec->problem_byte, byte, sizeof byte);
     switch (dec->problem) {
     case B64_NOT_BASE64:
-        snprintf(buf, size, "invalid input at offset %ju: byte %s is not in "
-                 "the base64 alphabet (-i skips such bytes)", at, byte);
+        snprintf(buf, size, "invalid input at offset %ju: byte %s is not "
+                 "base64 (-i skips it)", at, byte);
         break;
     case B64_PAD_TOO_EARLY:
         snprintf(buf, size, "invalid input at offset %ju: '=' cannot be the "
@@ -203,8 +203,7 @@ const char *b64_problem_text(const struct b64_decoder *dec, char *buf,
         break;
     case B64_DATA_AFTER_PAD:
         snprintf(buf, size, "invalid input at offset %ju: byte %s after "
-                 "\"xx=\"; a group with two padding characters ends in "
-                 "\"==\"", at, byte);
+                 "\"xx=\" (a second '=' must end the group)", at, byte);
         break;
     case B64_TRUNCATED:
         snprintf(buf, size, "invalid input at offset %ju: the input ends "

@@ -97,7 +97,8 @@ bool b64_decode(struct b64_decoder *dec, const unsigned char *in, size_t len,
  */
 bool b64_decode_finish(struct b64_decoder *dec);
 
-/* Room for any text from b64_problem_text(): the longest is 113 bytes. */
+/* Room for any text from b64_problem_text(): the longest is 111 bytes
+ * with its NUL, for a 20-digit offset. */
 #define B64_PROBLEM_TEXT_SIZE 160
 
 /*

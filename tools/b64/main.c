@@ -106,7 +106,12 @@ static size_t parse_wrap(const char *arg)
 
 static void parse_options(int argc, char **argv, struct options *opt)
 {
+    static char program_name[] = "b64";
     int c;
+
+    /* getopt's own messages start with argv[0]; make them "b64: " too,
+     * like err(3)'s, whatever path b64 was started by. */
+    argv[0] = program_name;
 
     *opt = (struct options){ .wrap_cols = DEFAULT_WRAP_COLS,
                              .alphabet = B64_STANDARD, .path = "-" };
