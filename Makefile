@@ -7,6 +7,7 @@
 #   make check-lab LAB=01    check a student's lab
 #   make grade [FORMAT=tap|junit]   check every lab, as a table
 #   make bench      the benchmarks in bench/
+#   make certs      a lab CA and a server certificate in certs/ (for TLS)
 #
 # Programs are found, not listed: each directory under servers/ and tools/
 # with .c files is one program, built into bin/ from its own sources and
@@ -93,6 +94,10 @@ grade: all
 
 bench: all
 	@bench/run.sh
+
+# A lab certificate authority and a server certificate, in certs/.
+certs:
+	@scripts/certs.sh certs
 
 clean:
 	rm -rf build bin

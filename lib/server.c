@@ -20,6 +20,8 @@
 
 #include "maildir.h"
 #include "net.h"
+#include "tls.h"
+#include "tls_server.h"
 
 /* How long a stopping server waits for its sessions before SIGKILL. */
 #define SERVER_STOP_GRACE_SECONDS 5
@@ -88,6 +90,9 @@ int server_handle_option(struct server_config *cfg, int opt, const char *arg)
     case 'u': cfg->users_file = arg; return 1;
     case 'v': cfg->verbose = true; return 1;
     case SERVER_OPT_PORT_FILE: cfg->port_file = arg; return 1;
+    case SERVER_OPT_TLS_CERT: cfg->tls_cert = arg; return 1;
+    case SERVER_OPT_TLS_KEY: cfg->tls_key = arg; return 1;
+    case SERVER_OPT_IMPLICIT_TLS: cfg->implicit_tls = true; return 1;
     case 'p':
         if (parse_count(arg, 65535) < 0) {
             fprintf(stderr, "%s: -p %s: a port is a number from 0 to 65535\n", cfg->program, arg);
@@ -134,8 +139,33 @@ void server_usage_common(FILE *out, const char *default_port, int default_timeou
             "  -v                  print a transcript of every session on stderr\n"
             "      --timeout SECS  close a session idle this long (default %d)\n"
             "      --max-sessions N  at most N sessions at once (default %d)\n"
+            "      --tls-cert FILE  TLS certificate (PEM; make certs creates one)\n"
+            "      --tls-key FILE  its private key (default: the --tls-cert file)\n"
+            "      --implicit-tls  TLS from the first byte, as on ports 465, 995 and 993\n"
             "  -h, --help          show this help\n",
             default_port, default_timeout, SERVER_MAX_SESSIONS_DEFAULT);
+}
+
+/* Loads the certificate and key when --tls-cert is given. Returns 0 or -1. */
+static int load_tls(struct server_config *cfg)
+{
+    char err[512];
+    if (cfg->tls_cert == NULL) {
+        if (cfg->implicit_tls || cfg->tls_key != NULL) {
+            fprintf(stderr, "%s: --implicit-tls and --tls-key need --tls-cert "
+                    "(make certs creates one in certs/)\n", cfg->program);
+            return -1;
+        }
+        return 0;
+    }
+    cfg->tls = tls_server_context(cfg->tls_cert,
+                                  cfg->tls_key != NULL ? cfg->tls_key : cfg->tls_cert,
+                                  err, sizeof err);
+    if (cfg->tls == NULL) {
+        fprintf(stderr, "%s: %s\n", cfg->program, err);
+        return -1;
+    }
+    return 0;
 }
 
 int server_prepare(struct server_config *cfg)
@@ -147,18 +177,20 @@ int server_prepare(struct server_config *cfg)
     if (cfg->users_file != NULL &&
         users_load(cfg->users_file, &cfg->users, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", cfg->program, err);
-        return -1;
+        return EX_NOINPUT;
     }
+    if (load_tls(cfg) != 0)
+        return EX_CONFIG;
     if (mkdir(cfg->mail_root, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "%s: cannot create mail root %s: %s\n", cfg->program,
                 cfg->mail_root, strerror(errno));
-        return -1;
+        return EX_CANTCREAT;
     }
     int removed = maildir_remove_stale(cfg->mail_root);
     if (removed > 0 && cfg->verbose)
         fprintf(stderr, "%s: removed %d unfinished message(s) left in tmp/ by sessions "
                 "that died\n", cfg->program, removed);
-    return 0;
+    return EX_OK;
 }
 
 bool server_is_local_domain(const struct server_config *cfg, const char *domain)
@@ -250,7 +282,19 @@ static void run_session(const struct server_config *cfg, int listener, int fd,
     net_peer_address(fd, peer, sizeof peer);
     transcript_note(&log, "session %lu: connection from %s (process %ld)",
                     number, peer, (long)getpid());
+    if (cfg->implicit_tls) {
+        char err[300];
+        if (tls_server_start(&conn, cfg->tls, NULL, err, sizeof err) != 0) {
+            /* Always logged: a person must see why a client could not connect. */
+            fprintf(stderr, "%s: session %lu from %s: %s\n", cfg->program, number, peer, err);
+            close(fd);
+            _exit(EX_PROTOCOL);
+        }
+        tls_describe(&conn, err, sizeof err);
+        transcript_note(&log, "TLS from the first byte: %s", err);
+    }
     int status = session(cfg, &conn, peer, context);
+    tls_close(&conn);   /* a TLS goodbye (close_notify), so the client sees a clean end */
     close(fd);
     transcript_note(&log, "session %lu: closed", number);
     fflush(NULL);

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <openssl/ssl.h>
+
 #include "conn.h"
 #include "transcript.h"
 #include "users.h"
@@ -36,6 +38,10 @@ struct server_config {
     bool verbose;                      /* -v */
     int timeout_seconds;               /* --timeout */
     int max_sessions;                  /* --max-sessions */
+    const char *tls_cert;              /* --tls-cert: PEM certificate (chain) */
+    const char *tls_key;               /* --tls-key: its private key */
+    bool implicit_tls;                 /* --implicit-tls: TLS from the first byte (465, 995, 993) */
+    SSL_CTX *tls;                      /* loaded by server_prepare when a certificate is given */
 };
 
 /*
@@ -46,6 +52,9 @@ enum {
     SERVER_OPT_PORT_FILE = 1000,
     SERVER_OPT_TIMEOUT,
     SERVER_OPT_MAX_SESSIONS,
+    SERVER_OPT_TLS_CERT,
+    SERVER_OPT_TLS_KEY,
+    SERVER_OPT_IMPLICIT_TLS,
     SERVER_OPT_FIRST_FREE = 1100       /* servers number their own options from here */
 };
 #define SERVER_SHORT_OPTIONS "l:p:m:d:u:vh"
@@ -53,6 +62,9 @@ enum {
     {"port-file", required_argument, NULL, SERVER_OPT_PORT_FILE},       \
     {"timeout", required_argument, NULL, SERVER_OPT_TIMEOUT},           \
     {"max-sessions", required_argument, NULL, SERVER_OPT_MAX_SESSIONS}, \
+    {"tls-cert", required_argument, NULL, SERVER_OPT_TLS_CERT},         \
+    {"tls-key", required_argument, NULL, SERVER_OPT_TLS_KEY},           \
+    {"implicit-tls", no_argument, NULL, SERVER_OPT_IMPLICIT_TLS},       \
     {"help", no_argument, NULL, 'h'}
 
 /* Fills cfg with the defaults. */
@@ -70,8 +82,9 @@ int server_handle_option(struct server_config *cfg, int opt, const char *arg);
 void server_usage_common(FILE *out, const char *default_port, int default_timeout);
 
 /*
- * Loads the users file, creates the mail root, removes stale tmp/ files.
- * Returns 0, or -1 after printing why.
+ * Loads the users file and the TLS certificate, creates the mail root,
+ * removes stale tmp/ files. Returns an exit status for main (sysexits.h):
+ * EX_OK, or another after printing why.
  */
 int server_prepare(struct server_config *cfg);
 
@@ -80,8 +93,9 @@ bool server_is_local_domain(const struct server_config *cfg, const char *domain)
 
 /*
  * One session. Runs in its own child process, with conn ready (timeout and
- * transcript set). The function returns when the session is over; the child
- * then exits with its return value.
+ * transcript set; with --implicit-tls, the TLS handshake done). The
+ * function returns when the session is over; the child then exits with its
+ * return value.
  */
 typedef int (*server_session_fn)(const struct server_config *cfg,
                                  struct conn *conn, const char *peer_address,

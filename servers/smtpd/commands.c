@@ -21,6 +21,7 @@ enum arguments { ARGS_NONE, ARGS_OPTIONAL, ARGS_REQUIRED };
 struct command {
     const char *name;
     enum arguments args;
+    bool before_tls;                           /* allowed before STARTTLS under --tls-required */
     const char *syntax;                        /* shown in 501 replies */
     bool (*check)(struct session *s);          /* NULL: allowed in every state */
     void (*proceed)(struct session *s, char *arg);
@@ -40,6 +41,11 @@ static bool check_mail(struct session *s)
 {
     if (!check_hello_done(s))
         return false;
+    if (s->cfg->auth_required && s->user[0] == '\0') {
+        /* RFC 4954 6: the submission server's policy needs AUTH first. */
+        reply(s, "530 5.7.0 Authentication required: AUTH first (see EHLO's AUTH line)");
+        return false;
+    }
     if (s->state == STATE_HELLO)
         return true;
     reply(s, "503 Sender already given: one MAIL FROM per message (RSET starts over)");
@@ -102,6 +108,10 @@ static void proceed_ehlo(struct session *s, char *arg)
     reply(s, "250-SIZE %lu", s->cfg->max_size);       /* RFC 1870 */
     if (!s->cfg->strict_7bit)
         reply(s, "250-8BITMIME");                     /* RFC 6152 */
+    if (s->cfg->server.tls != NULL && !session_tls_active(s))
+        reply(s, "250-STARTTLS");                     /* RFC 3207; not again once on TLS */
+    if (session_auth_offered(s))
+        reply(s, "250-AUTH PLAIN LOGIN");             /* RFC 4954 */
     reply(s, "250 HELP");
 }
 
@@ -290,7 +300,8 @@ static void proceed_help(struct session *s, char *arg)
     reply(s, "214-  RCPT TO:<recipient@domain>    (one per recipient)");
     reply(s, "214-  DATA, then the message, then a line with only \".\"");
     reply(s, "214-  QUIT");
-    reply(s, "214 Also: RSET, NOOP, VRFY, HELP");
+    reply(s, "214-Also: RSET, NOOP, VRFY, HELP, and STARTTLS and AUTH when EHLO lists them");
+    reply(s, "214 End of HELP info");
 }
 
 static void proceed_quit(struct session *s, char *arg)
@@ -308,25 +319,26 @@ static void proceed_not_implemented(struct session *s, char *arg)
 }
 
 static const struct command commands[] = {
-    {"HELO", ARGS_REQUIRED, "HELO your.domain", NULL, proceed_helo},
-    {"EHLO", ARGS_REQUIRED, "EHLO your.domain", NULL, proceed_ehlo},
-    {"MAIL", ARGS_REQUIRED, "MAIL FROM:<alice@crepes.fr>", check_mail, proceed_mail},
-    {"RCPT", ARGS_REQUIRED, "RCPT TO:<bob@hamburger.edu>", check_rcpt, proceed_rcpt},
-    {"DATA", ARGS_NONE, "DATA", check_data, proceed_data},
-    {"RSET", ARGS_NONE, "RSET", NULL, proceed_rset},
-    {"NOOP", ARGS_OPTIONAL, "NOOP", NULL, proceed_noop},
-    {"VRFY", ARGS_REQUIRED, "VRFY user", NULL, proceed_vrfy},
-    {"HELP", ARGS_OPTIONAL, "HELP", NULL, proceed_help},
-    {"QUIT", ARGS_NONE, "QUIT", NULL, proceed_quit},
-    {"EXPN", ARGS_OPTIONAL, NULL, NULL, proceed_not_implemented},
-    {"TURN", ARGS_OPTIONAL, NULL, NULL, proceed_not_implemented},
-    {"ETRN", ARGS_OPTIONAL, NULL, NULL, proceed_not_implemented},
-    {"SEND", ARGS_OPTIONAL, NULL, NULL, proceed_not_implemented},
-    {"SOML", ARGS_OPTIONAL, NULL, NULL, proceed_not_implemented},
-    {"SAML", ARGS_OPTIONAL, NULL, NULL, proceed_not_implemented},
-    {"BDAT", ARGS_OPTIONAL, NULL, NULL, proceed_not_implemented},
-    {"STARTTLS", ARGS_OPTIONAL, NULL, NULL, proceed_not_implemented},
-    {"AUTH", ARGS_OPTIONAL, NULL, NULL, proceed_not_implemented},
+    /* name       arguments     before TLS  syntax                          check        proceed */
+    {"HELO",     ARGS_REQUIRED, true,  "HELO your.domain",             NULL,        proceed_helo},
+    {"EHLO",     ARGS_REQUIRED, true,  "EHLO your.domain",             NULL,        proceed_ehlo},
+    {"STARTTLS", ARGS_NONE,     true,  "STARTTLS",                     NULL,        proceed_starttls},
+    {"AUTH",     ARGS_REQUIRED, false, "AUTH PLAIN or AUTH LOGIN",     check_auth,  proceed_auth},
+    {"MAIL",     ARGS_REQUIRED, false, "MAIL FROM:<alice@crepes.fr>",  check_mail,  proceed_mail},
+    {"RCPT",     ARGS_REQUIRED, false, "RCPT TO:<bob@hamburger.edu>",  check_rcpt,  proceed_rcpt},
+    {"DATA",     ARGS_NONE,     false, "DATA",                         check_data,  proceed_data},
+    {"RSET",     ARGS_NONE,     true,  "RSET",                         NULL,        proceed_rset},
+    {"NOOP",     ARGS_OPTIONAL, true,  "NOOP",                         NULL,        proceed_noop},
+    {"VRFY",     ARGS_REQUIRED, false, "VRFY user",                    NULL,        proceed_vrfy},
+    {"HELP",     ARGS_OPTIONAL, true,  "HELP",                         NULL,        proceed_help},
+    {"QUIT",     ARGS_NONE,     true,  "QUIT",                         NULL,        proceed_quit},
+    {"EXPN",     ARGS_OPTIONAL, false, NULL,                           NULL,        proceed_not_implemented},
+    {"TURN",     ARGS_OPTIONAL, false, NULL,                           NULL,        proceed_not_implemented},
+    {"ETRN",     ARGS_OPTIONAL, false, NULL,                           NULL,        proceed_not_implemented},
+    {"SEND",     ARGS_OPTIONAL, false, NULL,                           NULL,        proceed_not_implemented},
+    {"SOML",     ARGS_OPTIONAL, false, NULL,                           NULL,        proceed_not_implemented},
+    {"SAML",     ARGS_OPTIONAL, false, NULL,                           NULL,        proceed_not_implemented},
+    {"BDAT",     ARGS_OPTIONAL, false, NULL,                           NULL,        proceed_not_implemented},
 };
 
 static const struct command *find_command(const char *name)
@@ -365,6 +377,11 @@ void command_dispatch(struct session *s, char *line)
             reply(s, "500 Empty line: type a command, such as HELO your.domain (HELP lists them)");
         else
             reply(s, "500 Command unrecognized: \"%.40s\" (HELP lists the commands)", line);
+        return;
+    }
+    if (s->cfg->tls_required && !cmd->before_tls && !session_tls_active(s)) {
+        /* RFC 3207 4: the words of the reply are the RFC's own. */
+        reply(s, "530 Must issue a STARTTLS command first");
         return;
     }
     if ((cmd->args == ARGS_REQUIRED && arg[0] == '\0') ||

@@ -20,6 +20,7 @@
 
 #include "maildir.h"
 #include "smtpd.h"
+#include "tls_server.h"
 
 /* What was wrong with a message; the first problem found is the one reported. */
 enum message_problem {
@@ -58,11 +59,20 @@ static void write_trace_headers(struct session *s, FILE *f, const char *id)
 {
     char date[64];
     format_date(date, sizeof date);
+    char tls[128] = "";
+
     fprintf(f, "Return-Path: <%s>\n", s->sender);
-    fprintf(f, "Received: from %s ([%s])\n", s->client_name, s->peer_address);
-    /* RFC 3848: "SMTP" after HELO, "ESMTP" after EHLO. */
-    fprintf(f, "\tby %s (Cartero smtpd) with %s id %.40s\n", session_host_name(s),
-            s->extended ? "ESMTP" : "SMTP", id);
+    fprintf(f, "Received: from %s ([%s])", s->client_name, s->peer_address);
+    if (s->user[0] != '\0')
+        fprintf(f, " (authenticated as %s)", s->user);
+    if (session_tls_active(s)) {
+        tls_describe(s->conn, tls, sizeof tls);
+        fprintf(f, "\n\t(%s)", tls);
+    }
+    /* RFC 3848: SMTP after HELO, ESMTP after EHLO; S for TLS, A for AUTH. */
+    fprintf(f, "\n\tby %s (Cartero smtpd) with %s%s%s id %.40s\n", session_host_name(s),
+            s->extended ? "ESMTP" : "SMTP", session_tls_active(s) ? "S" : "",
+            s->user[0] != '\0' ? "A" : "", id);
     if (s->nrecipients == 1)   /* naming all recipients would disclose Bcc ones */
         fprintf(f, "\tfor <%s>; %s\n", s->recipients[0].address, date);
     else

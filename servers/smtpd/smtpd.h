@@ -30,12 +30,25 @@
 #define SMTP_RECIPIENTS_MAX 100           /* RFC 5321 4.5.3.1.8: at least 100 must be accepted */
 #define SMTP_MESSAGE_SIZE_DEFAULT (10UL * 1024 * 1024)  /* 10 MiB, advertised with SIZE (RFC 1870) */
 #define SMTP_ERRORS_MAX 50                /* then the client is likely not a person: 421 */
+#define SMTP_AUTH_LINE_MAX 12288          /* RFC 4954 4: an AUTH line may be this long */
+#define SMTP_AUTH_FAILURE_DELAY_SECONDS 1 /* slows down password guessing */
+
+/* When AUTH may be used on a connection without TLS. */
+enum plaintext_auth {
+    PLAINTEXT_AUTH_NEVER,      /* only after STARTTLS (the default: passwords never travel in clear) */
+    PLAINTEXT_AUTH_LOOPBACK,   /* also from 127.0.0.0/8 and ::1 */
+    PLAINTEXT_AUTH_ALWAYS      /* also in clear text: only for showing why that is bad */
+};
 
 struct smtpd_config {
     struct server_config server;
     unsigned long max_size;   /* --max-size */
     bool strict_7bit;         /* --strict-7bit: refuse 8-bit bytes, as the original SMTP */
     int greet_delay_ms;       /* --greet-delay: wait this long for early talkers */
+    enum plaintext_auth plaintext_auth; /* --plaintext-auth */
+    bool auth_required;       /* --auth-required: MAIL only after AUTH (submission, port 587) */
+    bool tls_required;        /* --tls-required: most commands only after STARTTLS */
+    int auth_failure_delay;   /* --auth-failure-delay, seconds */
 };
 
 /*
@@ -68,6 +81,7 @@ struct session {
     struct recipient recipients[SMTP_RECIPIENTS_MAX];
     size_t nrecipients;
     int errors;                        /* replies 5xx so far */
+    char user[USERS_NAME_MAX + 1];     /* who AUTH proved the client to be; "" if nobody */
 };
 
 /* session.c */
@@ -81,6 +95,13 @@ const char *session_host_name(const struct session *s);
 
 /* commands.c */
 void command_dispatch(struct session *s, char *line);
+
+/* tls_auth.c */
+bool session_tls_active(const struct session *s);
+bool session_auth_offered(const struct session *s);
+void proceed_starttls(struct session *s, char *arg);
+bool check_auth(struct session *s);
+void proceed_auth(struct session *s, char *arg);
 
 /* data.c */
 void data_receive_and_deliver(struct session *s);
