@@ -413,6 +413,13 @@ EOF
   [ "$stderr" = "b64: write error: No space left on device" ]
 }
 
+@test "--explain to a full disk is a write error" {
+  [ -w /dev/full ] || skip "no /dev/full"
+  run --separate-stderr bash -c '"$0" --explain Man >/dev/full' "$B64"
+  assert_failure 1
+  [ "$stderr" = "b64: write error: No space left on device" ]
+}
+
 @test "an extra operand is a usage error" {
   run --separate-stderr "$B64" a b
   assert_failure 1

@@ -150,8 +150,11 @@ static int run_explain(const struct options *opt)
     const char *text = opt->explain_text;
 
     if (!explain_encoding(stdout, (const unsigned char *)text, strlen(text),
-                          opt->alphabet, explain_style_from_locale()))
+                          opt->alphabet, explain_style_from_locale())
+        || fflush(stdout) != 0) {
+        warn("write error");
         return EXIT_ERROR;
+    }
     return EXIT_OK;
 }
 
