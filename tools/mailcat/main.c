@@ -143,9 +143,7 @@ static void settle_protocol(struct options *opt, bool proto_given)
             opt->tls = true;
         return;
     }
-    if (!proto_given && !opt->quiet)
-        fprintf(stderr, "mailcat: port %s: taking it for SMTP (say --proto pop3 or "
-                "--proto imap otherwise)\n", opt->port);
+    opt->proto_guessed = !proto_given;   /* not a mail port we know: SMTP, said when connected */
 }
 
 static void parse_options(int argc, char **argv, struct options *opt)
@@ -225,8 +223,9 @@ int main(int argc, char **argv)
     if (session_init(&s, &opt, fd) != 0)
         errx(EXIT_USAGE, "out of memory");
     if (!opt.quiet)
-        display_note(&s.display, "connected to %s port %s (%s%s)", opt.host, opt.port,
-                     reply_proto_name(opt.proto), opt.tls ? " over TLS" : "");
+        display_note(&s.display, "connected to %s port %s (%s%s%s)", opt.host, opt.port,
+                     reply_proto_name(opt.proto), opt.tls ? " over TLS" : "",
+                     opt.proto_guessed ? "; --proto pop3 or imap to change" : "");
 
     int status;
     if ((opt.tls && session_start_tls(&s) != 0) ||

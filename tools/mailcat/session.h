@@ -42,6 +42,7 @@ struct options {
     const char *host;
     const char *port;
     enum reply_proto proto;
+    bool proto_guessed;       /* SMTP for a port that is not a known mail port */
     bool tls;                 /* --tls: TLS from the first byte */
     bool starttls;            /* --starttls: negotiate, then hand over */
     bool insecure;            /* --insecure */
