@@ -40,6 +40,10 @@ struct session_table {
 /* Set by the signal handlers; read in the loops. */
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t child_exited;
+static volatile sig_atomic_t hangup_received;
+
+/* A worker that dies is started again, but not more often than this. */
+#define SERVER_WORKER_RESTART_SECONDS 1
 
 bool server_stopping(void)
 {
@@ -56,6 +60,20 @@ static void on_child_signal(int sig)
 {
     (void)sig;
     child_exited = 1;
+}
+
+static void on_hangup_signal(int sig)
+{
+    (void)sig;
+    hangup_received = 1;
+}
+
+bool server_hangup_received(void)
+{
+    if (!hangup_received)
+        return false;
+    hangup_received = 0;
+    return true;
 }
 
 void server_config_defaults(struct server_config *cfg, const char *program,
@@ -217,6 +235,8 @@ static void setup_signals(sigset_t *wait_mask)
     sigaction(SIGINT, &sa, NULL);
     sa.sa_handler = on_child_signal;
     sigaction(SIGCHLD, &sa, NULL);
+    sa.sa_handler = on_hangup_signal;
+    sigaction(SIGHUP, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
 
@@ -225,10 +245,12 @@ static void setup_signals(sigset_t *wait_mask)
     sigaddset(&blocked, SIGTERM);
     sigaddset(&blocked, SIGINT);
     sigaddset(&blocked, SIGCHLD);
+    sigaddset(&blocked, SIGHUP);
     sigprocmask(SIG_BLOCK, &blocked, wait_mask);
     sigdelset(wait_mask, SIGTERM);
     sigdelset(wait_mask, SIGINT);
     sigdelset(wait_mask, SIGCHLD);
+    sigdelset(wait_mask, SIGHUP);
 }
 
 static void table_add(struct session_table *t, pid_t pid)
@@ -253,12 +275,50 @@ static void table_remove(struct session_table *t, pid_t pid)
     }
 }
 
+/* The background worker, if the server has one. */
+struct worker {
+    server_worker_fn run;
+    pid_t pid;              /* 0 when not running */
+    time_t started;
+};
+
+/* Starts the worker in a child process (see server_worker_fn). */
+static void start_worker(const struct server_config *cfg, struct worker *w, int listener,
+                         const sigset_t *wait_mask, void *context)
+{
+    if (w->run == NULL || w->pid != 0 || stop_requested)
+        return;
+    if (time(NULL) - w->started < SERVER_WORKER_RESTART_SECONDS)
+        return;                     /* it just died: the next loop tries again */
+    w->started = time(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(listener);
+        w->run(cfg, wait_mask, context);
+        fflush(NULL);
+        _exit(EX_OK);
+    }
+    if (pid < 0)
+        fprintf(stderr, "%s: cannot start the background worker: %s\n", cfg->program,
+                strerror(errno));
+    else
+        w->pid = pid;
+}
+
 /* Collects ended sessions. A session that crashed is reported. */
-static void reap_sessions(const struct server_config *cfg, struct session_table *t)
+static void reap_sessions(const struct server_config *cfg, struct session_table *t,
+                          struct worker *w)
 {
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (w != NULL && pid == w->pid) {
+            w->pid = 0;
+            if (!stop_requested)
+                fprintf(stderr, "%s: the background worker (process %ld) ended; "
+                        "starting it again\n", cfg->program, (long)pid);
+            continue;
+        }
         table_remove(t, pid);
         if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM && WTERMSIG(status) != SIGKILL)
             fprintf(stderr, "%s: session process %ld died of signal %d\n",
@@ -328,13 +388,24 @@ static void stop_sessions(const struct server_config *cfg, struct session_table 
                     kill(t->pids[i], sig);
         struct timespec tenth = {.tv_nsec = 100000000L};
         nanosleep(&tenth, NULL);
-        reap_sessions(cfg, t);
+        reap_sessions(cfg, t, NULL);
     }
 }
 
-int server_run(struct server_config *cfg, server_session_fn session,
-               server_busy_fn busy, void *context)
+/* Stops the worker: SIGTERM, and wait for it. */
+static void stop_worker(struct worker *w)
 {
+    if (w->pid == 0)
+        return;
+    kill(w->pid, SIGTERM);
+    waitpid(w->pid, NULL, 0);
+    w->pid = 0;
+}
+
+int server_run(struct server_config *cfg, server_session_fn session,
+               server_busy_fn busy, server_worker_fn worker_fn, void *context)
+{
+    struct worker worker = {.run = worker_fn};
     char err[512];
     sigset_t wait_mask;
     struct session_table table = {0};
@@ -364,14 +435,20 @@ int server_run(struct server_config *cfg, server_session_fn session,
                 cfg->program, cfg->listen_addr, port, cfg->domains[0], cfg->mail_root);
 
     while (!stop_requested) {
+        start_worker(cfg, &worker, listener, &wait_mask, context);
         fd_set readable;
         FD_ZERO(&readable);
         FD_SET(listener, &readable);
-        int ready = pselect(listener + 1, &readable, NULL, NULL, NULL, &wait_mask);
+        /* With a worker to restart, wake up now and then to do it. */
+        struct timespec second = {.tv_sec = SERVER_WORKER_RESTART_SECONDS};
+        int ready = pselect(listener + 1, &readable, NULL, NULL,
+                            worker.run != NULL && worker.pid == 0 ? &second : NULL, &wait_mask);
         if (child_exited) {
             child_exited = 0;
-            reap_sessions(cfg, &table);
+            reap_sessions(cfg, &table, &worker);
         }
+        if (server_hangup_received() && worker.pid != 0)
+            kill(worker.pid, SIGHUP);  /* "try the queue now" */
         if (ready <= 0)
             continue;                 /* a signal: the loop condition decides */
         int fd = accept(listener, NULL, NULL);
@@ -395,6 +472,7 @@ int server_run(struct server_config *cfg, server_session_fn session,
     if (cfg->verbose)
         fprintf(stderr, "%s: stopping (%d session(s) running)\n", cfg->program, table.running);
     stop_sessions(cfg, &table);
+    stop_worker(&worker);
     free(table.pids);
     if (cfg->port_file != NULL)
         unlink(cfg->port_file);

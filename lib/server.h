@@ -108,12 +108,25 @@ typedef int (*server_session_fn)(const struct server_config *cfg,
 typedef void (*server_busy_fn)(const struct server_config *cfg, struct conn *conn);
 
 /*
+ * A background process that runs beside the sessions (smtpd's queue
+ * runner). server_run starts it once listening, starts it again if it
+ * dies, passes SIGHUP on to it, and stops it with the server. It runs with
+ * SIGTERM, SIGINT and SIGHUP blocked; wait_mask lets them through (use it
+ * with pselect); it returns when server_stopping() is true.
+ */
+typedef void (*server_worker_fn)(const struct server_config *cfg,
+                                 const sigset_t *wait_mask, void *context);
+
+/* True, once, after a SIGHUP arrived (the worker's "do it now"). */
+bool server_hangup_received(void);
+
+/*
  * Listens, writes the port file, and serves until SIGTERM or SIGINT.
  * Returns an exit status for main (sysexits.h): EX_OK after a clean stop,
  * EX_UNAVAILABLE or EX_OSERR when it cannot listen.
  */
 int server_run(struct server_config *cfg, server_session_fn session,
-               server_busy_fn busy, void *context);
+               server_busy_fn busy, server_worker_fn worker, void *context);
 
 /* True once SIGTERM/SIGINT asked us to stop (in the listener and in sessions). */
 bool server_stopping(void);

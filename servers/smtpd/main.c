@@ -171,5 +171,5 @@ int main(int argc, char **argv)
         return status;
     if ((cfg.auth_required || cfg.tls_required) && check_policy(&cfg) != 0)
         return EX_USAGE;
-    return server_run(&cfg.server, smtpd_session, smtpd_busy, &cfg);
+    return server_run(&cfg.server, smtpd_session, smtpd_busy, NULL, &cfg);
 }
