@@ -121,5 +121,5 @@ int main(int argc, char **argv)
     parse_options(argc, argv, &cfg);
     if (server_prepare(&cfg.server) != 0)
         return EX_NOINPUT;
-    return server_run(&cfg.server, pop3d_session, pop3d_busy, &cfg);
+    return server_run(&cfg.server, pop3d_session, pop3d_busy, NULL, &cfg);
 }
