@@ -60,9 +60,14 @@ static void pace(struct script *sc)
     if (sc->sent > 0)
         session_sleep(sc->s->opt->delay_seconds);
     if (sc->tty != NULL) {
+        /* A hint on the terminal only (not in a saved transcript), taken off after Enter. */
+        fputs(sc->s->opt->color ? "\033[2m[Enter]\033[0m " : "[Enter] ", sc->tty);
+        fflush(sc->tty);
         int ch;
         while ((ch = getc(sc->tty)) != EOF && ch != '\n')
             ;
+        fputs("\033[A\r\033[K", sc->tty);
+        fflush(sc->tty);
         if (ch == EOF) {
             fclose(sc->tty);   /* no more keyboard: go on without stopping */
             sc->tty = NULL;
@@ -245,7 +250,7 @@ int script_run(struct session *s, FILE *in, const char *name)
     ssize_t len;
     int rc = EXIT_AS_EXPECTED;
 
-    if (s->opt->step && (sc.tty = fopen("/dev/tty", "r")) == NULL) {
+    if (s->opt->step && (sc.tty = fopen("/dev/tty", "r+")) == NULL) {
         warn("--step waits for Enter on the terminal, and there is none");
         return EXIT_USAGE;
     }
