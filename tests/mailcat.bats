@@ -552,11 +552,80 @@ S: .' --cert "$TLS_DIR/cert.pem" --key "$TLS_DIR/key.pem"
   standin_passed
 }
 
-# --- interactive mode, on a real pseudo-terminal (tmux) ------------------------------
+@test ":starttls without --insecure refuses the self-signed certificate: exit 3" {
+  start_standin "$STARTTLS_SERVER" --cert "$TLS_DIR/cert.pem" --key "$TLS_DIR/key.pem"
+  printf '%s\n' 'S: 220' 'C: EHLO [127.0.0.1]' 'S: 250' 'C: STARTTLS' 'S: 220' ':starttls' \
+    'C: EHLO crepes.fr' >"$BATS_TEST_TMPDIR/refuse.script"
+  run_mailcat --proto smtp --script "$BATS_TEST_TMPDIR/refuse.script" 127.0.0.1 "$STANDIN_PORT"
+  assert_failure 3
+  assert_output --partial "TLS failed: the certificate of 127.0.0.1 is self-signed"
+  assert_output --partial 'refuse.script:6: stopped at ":starttls"'
+  refute_line "C: EHLO crepes.fr"
+}
+
+# --- pace: replaying a session in front of a class -------------------------------------
+
+@test "--delay waits between client lines" {
+  start_standin "$SLIDE_SERVER"
+  start=$(date +%s%N)
+  run_mailcat --delay 0.2 --proto smtp --script "$SLIDE_SCRIPT" 127.0.0.1 "$STANDIN_PORT"
+  elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  assert_success
+  # Eight client lines: seven pauses of 200 ms at least.
+  [ "$elapsed_ms" -ge 1400 ] || { echo "took only $elapsed_ms ms"; return 1; }
+}
+
+# --- on a real pseudo-terminal (tmux) -----------------------------------------------------
+
+# start_in_tmux COMMAND - run COMMAND in a detached tmux pane (HOME is a
+# fresh folder); its exit status lands in $BATS_TEST_TMPDIR/exit.
+start_in_tmux() {
+  home="$BATS_TEST_TMPDIR/home"
+  mkdir -p "$home"
+  TMUX_SOCKET="$BATS_TEST_TMPDIR/tmux.sock"
+  tmux -S "$TMUX_SOCKET" new-session -d -s mailcat -x 120 -y 40 \
+    "HOME='$home' $1 2>'$BATS_TEST_TMPDIR/mailcat.err'; echo \$? >'$BATS_TEST_TMPDIR/exit'; sleep 600"
+}
+
+# type_line TEXT - type TEXT in the pane, then Enter.
+type_line() {
+  tmux -S "$TMUX_SOCKET" send-keys -t mailcat -l "$1"
+  tmux -S "$TMUX_SOCKET" send-keys -t mailcat Enter
+}
 
 # pane_shows TEXT - the tmux pane shows TEXT somewhere.
 pane_shows() {
   tmux -S "$TMUX_SOCKET" capture-pane -p -t mailcat | grep -qF -- "$1"
+}
+
+@test "--step waits for Enter before each client line" {
+  start_standin 'S: 220 hamburger.edu
+C: NOOP
+S: 250 ok'
+  printf 'S: 220\nNOOP\nS: 250\n' >"$BATS_TEST_TMPDIR/step.script"
+  start_in_tmux "'$CARTERO_BIN/mailcat' --step --proto smtp --script '$BATS_TEST_TMPDIR/step.script' 127.0.0.1 $STANDIN_PORT"
+  wait_for pane_shows "[Enter]"
+  # Waiting: nothing has been sent yet.
+  [ ! -s "$STANDIN_DIR/record" ]
+  tmux -S "$TMUX_SOCKET" send-keys -t mailcat Enter
+  wait_for pane_shows "S: 250 ok"
+  wait_for test -s "$BATS_TEST_TMPDIR/exit"
+  [ "$(cat "$BATS_TEST_TMPDIR/exit")" = 0 ]
+  standin_passed
+}
+
+@test "interactive: after --starttls the prompt talks over TLS" {
+  start_standin "$STARTTLS_SERVER" --cert "$TLS_DIR/cert.pem" --key "$TLS_DIR/key.pem"
+  start_in_tmux "'$CARTERO_BIN/mailcat' --starttls --insecure --proto smtp 127.0.0.1 $STANDIN_PORT"
+  wait_for pane_shows "-- certificate subject: CN = localhost"
+  type_line "EHLO crepes.fr"
+  wait_for pane_shows "S: 250 hamburger.edu over TLS"
+  type_line "QUIT"
+  wait_for test -s "$BATS_TEST_TMPDIR/exit"
+  [ "$(cat "$BATS_TEST_TMPDIR/exit")" = 0 ]
+  standin_passed
+  run cat "$BATS_TEST_TMPDIR/mailcat.err"
+  no_sanitizer_report
 }
 
 @test "interactive: a typed line is sent with CR LF, the up arrow recalls it, :b64 helps" {
@@ -567,22 +636,15 @@ C: HELO crepes.fr
 S: 250 Hello again
 C: QUIT
 S: 221 bye'
-  home="$BATS_TEST_TMPDIR/home"
-  mkdir -p "$home"
-  TMUX_SOCKET="$BATS_TEST_TMPDIR/tmux.sock"
-  tmux -S "$TMUX_SOCKET" new-session -d -s mailcat -x 120 -y 40 \
-    "HOME='$home' '$CARTERO_BIN/mailcat' --proto smtp 127.0.0.1 $STANDIN_PORT 2>'$BATS_TEST_TMPDIR/mailcat.err'; echo \$? >'$BATS_TEST_TMPDIR/exit'; sleep 600"
+  start_in_tmux "'$CARTERO_BIN/mailcat' --proto smtp 127.0.0.1 $STANDIN_PORT"
   wait_for pane_shows "S: 220 hamburger.edu"
-  tmux -S "$TMUX_SOCKET" send-keys -t mailcat -l "HELO crepes.fr"
-  tmux -S "$TMUX_SOCKET" send-keys -t mailcat Enter
+  type_line "HELO crepes.fr"
   wait_for pane_shows "S: 250 Hello crepes.fr, pleased to meet you"
   tmux -S "$TMUX_SOCKET" send-keys -t mailcat Up Enter
   wait_for pane_shows "S: 250 Hello again"
-  tmux -S "$TMUX_SOCKET" send-keys -t mailcat -l ':b64 \0bob\0hungry'
-  tmux -S "$TMUX_SOCKET" send-keys -t mailcat Enter
+  type_line ':b64 \0bob\0hungry'
   wait_for pane_shows '"\0bob\0hungry" in Base64: AGJvYgBodW5ncnk='
-  tmux -S "$TMUX_SOCKET" send-keys -t mailcat -l "QUIT"
-  tmux -S "$TMUX_SOCKET" send-keys -t mailcat Enter
+  type_line "QUIT"
   wait_for test -s "$BATS_TEST_TMPDIR/exit"
   [ "$(cat "$BATS_TEST_TMPDIR/exit")" = 0 ]
   standin_passed
