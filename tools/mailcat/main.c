@@ -12,6 +12,7 @@
  */
 #include <err.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,8 @@ int main(int argc, char **argv)
 {
     struct options opt;
     parse_options(argc, argv, &opt);
+    /* A server that has gone away makes a TLS write fail (EPIPE), not kill us. */
+    signal(SIGPIPE, SIG_IGN);
     bool scripted = opt.script != NULL || !isatty(STDIN_FILENO);
 
     char err[512];
