@@ -1,0 +1,386 @@
+#!/usr/bin/env bash
+# check.sh - checks lab 03 "POP3": the sessions the student had with
+# pop3d, the two mailget clients' Maildirs, and the answers.
+#
+# usage: check.sh [--format text|tap|junit] [LAB_DIR]
+#
+#   LAB_DIR      the lab directory holding the work (default: $LAB_DIR, or
+#                the directory of this script)
+#   $LAB_MAIL    the mail root the servers used (default LAB_DIR/lab-mail)
+#   $LAB_LOG     pop3d's -v transcript (default LAB_DIR/pop3d.log)
+#   $LAB_ANSWERS the answers file (default LAB_DIR/answers.txt)
+#
+# Each step prints "ok" or "HINT: ..." pointing at the README step to redo.
+# Exit status: 0 when every step passed, 1 when some did not, 64 bad usage.
+#
+# The check reads files only: it starts no server and needs no program from
+# bin/. How it decides:
+#   transcript         pop3d.log holds pop3d's -v transcript: lines
+#                      "[N] C: ...", "[N] S: ...", "[N] -- ..." of session N
+#   slide-session      a session with USER bob, LIST, RETR, DELE and QUIT that
+#                      entered UPDATE and removed at least one message
+#   dele-without-quit  a session with a DELE that ended without QUIT
+#                      ("nothing deleted")
+#   rset               a session with DELE and then RSET
+#   in-use             a PASS answered "-ERR [IN-USE]"
+#   keep-client        laptop/ (mailget --keep) has messages and a UIDL record
+#                      (.mailget-uidl; it may be empty once the phone took all)
+#   delete-client      phone/ (mailget) has a copy of every laptop message, and
+#                      none of the phone's messages is left on the server
+#   answer-1..6        the lines "A<n>: ..." of answers.txt
+#
+# Contract with scripts/grade.sh: "--format tap" prints a plan "1..N" and one
+# "ok N - NAME" or "not ok N - NAME" line per step, each failure followed by
+# a "# HINT: ..." line.
+set -uo pipefail
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+usage() {
+  echo "usage: check.sh [--format text|tap|junit] [LAB_DIR]" >&2
+  exit 64
+}
+
+format=text
+lab=${LAB_DIR:-$script_dir}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --format) [ $# -ge 2 ] || usage; format=$2; shift 2 ;;
+    --format=*) format=${1#--format=}; shift ;;
+    -h|--help) usage ;;
+    -*) echo "check.sh: unknown option $1" >&2; usage ;;
+    *) lab=$1; shift ;;
+  esac
+done
+case $format in text|tap|junit) ;; *) echo "check.sh: unknown format '$format'" >&2; usage ;; esac
+[ -d "$lab" ] || { echo "check.sh: no lab directory $lab" >&2; exit 64; }
+lab=$(cd "$lab" && pwd)
+mail=${LAB_MAIL:-$lab/lab-mail}
+log=${LAB_LOG:-$lab/pop3d.log}
+answers=${LAB_ANSWERS:-$lab/answers.txt}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/cartero-check03.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# --- the results: one entry per step, in order -----------------------------
+
+STEP_NAMES=() STEP_OK=() STEP_TEXT=()
+
+pass() { STEP_NAMES+=("$1"); STEP_OK+=(1); STEP_TEXT+=("$2"); }
+hint() { STEP_NAMES+=("$1"); STEP_OK+=(0); STEP_TEXT+=("$2"); }
+
+rel() {
+  case $1 in
+    "$lab"/*) printf '%s' "${1#"$lab"/}" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+
+# --- the transcript, split into one file per session ------------------------
+
+# $work/sessions/N holds session N's lines without the "[N] " tag, colours
+# removed. A session is one connection: its lines are tagged with its number.
+mkdir -p "$work/sessions"
+if [ -f "$log" ]; then
+  sed 's/\x1b\[[0-9;]*m//g' "$log" |
+    awk -v dir="$work/sessions" '
+      match($0, /^\[[0-9]+\] /) {
+        n = substr($0, 2, RLENGTH - 3)
+        print substr($0, RLENGTH + 1) > (dir "/" n)
+      }'
+fi
+SESSIONS=("$work"/sessions/*)
+[ -e "${SESSIONS[0]}" ] || SESSIONS=()
+
+# has SESSION PATTERN - the session has a line matching the extended regex (any case).
+has() { grep -qiE "$2" "$1"; }
+
+# after SESSION FIRST SECOND - a line matching SECOND comes after one matching FIRST.
+after() {
+  awk -v a="$2" -v b="$3" 'BEGIN { IGNORECASE = 1 }
+    tolower($0) ~ tolower(a) { seen = 1; next }
+    seen && tolower($0) ~ tolower(b) { found = 1; exit }
+    END { exit !found }' "$1"
+}
+
+# --- step: the transcript exists ----------------------------------------------
+
+check_transcript() {
+  if [ ${#SESSIONS[@]} -gt 0 ]; then
+    pass transcript "$(rel "$log") holds ${#SESSIONS[@]} session(s)"
+  elif [ -f "$log" ]; then
+    hint transcript "$(rel "$log") has no session lines. Start pop3d with -v and keep what it prints: ../../bin/pop3d ... -v 2>&1 | tee pop3d.log (README step 1), then log in (step 2)."
+  else
+    hint transcript "There is no $(rel "$log"). Start pop3d from the lab folder with -v and keep its transcript: ../../bin/pop3d -u users -m lab-mail -d hamburger.edu -v 2>&1 | tee pop3d.log (README step 1)."
+  fi
+}
+
+# --- steps on the sessions ------------------------------------------------------
+
+check_slide_session() {
+  local s
+  for s in "${SESSIONS[@]}"; do
+    has "$s" '^C: USER bob' && has "$s" '^C: LIST' && has "$s" '^C: RETR [0-9]' &&
+      has "$s" '^C: DELE [0-9]' && has "$s" '^C: QUIT' &&
+      has "$s" 'UPDATE: removed [1-9]' || continue
+    pass slide-session "session $(basename "$s") did LIST, RETR, DELE and QUIT, and the server removed the messages"
+    return
+  done
+  for s in "${SESSIONS[@]}"; do
+    if has "$s" '^C: DELE [0-9]' && has "$s" 'UPDATE: removed'; then
+      hint slide-session "Session $(basename "$s") deleted and quit, but without LIST and RETR: replay the whole slide session, list, retr 1, dele 1, retr 2, dele 2, quit (README step 4)."
+      return
+    fi
+  done
+  hint slide-session "No session did the slide's list, retr, dele and quit as bob, with quit at the end: until QUIT the server deletes nothing (README step 4)."
+}
+
+check_dele_without_quit() {
+  local s
+  for s in "${SESSIONS[@]}"; do
+    if has "$s" '^C: DELE [0-9]' && has "$s" 'without QUIT: nothing deleted'; then
+      pass dele-without-quit "session $(basename "$s") marked a message with DELE and ended without QUIT"
+      return
+    fi
+  done
+  hint dele-without-quit "No session marked a message with DELE and then ended without QUIT. Log in, dele 1, and close the connection (Ctrl-C or Ctrl-D) instead of typing quit (README step 2)."
+}
+
+check_rset() {
+  local s
+  for s in "${SESSIONS[@]}"; do
+    if after "$s" '^C: DELE [0-9]' '^C: RSET'; then
+      pass rset "session $(basename "$s") used RSET after DELE"
+      return
+    fi
+  done
+  hint rset "No session used RSET after a DELE. Log in, dele 1, then rset, then list: message 1 is back (README step 3)."
+}
+
+check_in_use() {
+  local s
+  for s in "${SESSIONS[@]}"; do
+    if has "$s" '^S: -ERR \[IN-USE\]'; then
+      pass in-use "session $(basename "$s") was refused with [IN-USE]"
+      return
+    fi
+  done
+  hint in-use "No login was refused with -ERR [IN-USE]. Stay logged in as bob in one terminal and log in as bob from a second one (README step 5)."
+}
+
+# --- steps on the two clients' Maildirs -------------------------------------------
+
+# messages DIR - the message files of Maildir DIR (new/ and cur/).
+messages() {
+  local f
+  for f in "$1"/new/* "$1"/cur/*; do
+    [ -f "$f" ] && printf '%s\n' "$f"
+  done
+}
+
+check_keep_client() {
+  local n uids
+  n=$(messages "$lab/laptop" | grep -c . || true)
+  uids=$(grep -c . "$lab/laptop/.mailget-uidl" 2>/dev/null || true)
+  # The record may be empty: it keeps only UIDLs still on the server.
+  if [ "$n" -gt 0 ] && [ -f "$lab/laptop/.mailget-uidl" ]; then
+    pass keep-client "laptop/ holds $n message(s) and a UIDL record (${uids:-0} still on the server)"
+  elif [ "$n" -gt 0 ]; then
+    hint keep-client "laptop/ has messages but no .mailget-uidl: run the laptop client with --keep: mailget --keep -u bob --password-file bob.password 127.0.0.1:1110 -o laptop (README step 6)."
+  else
+    hint keep-client "laptop/ holds no messages. Send new mail (step 6), then run the laptop client: mailget --keep -u bob --password-file bob.password 127.0.0.1:1110 -o laptop (README step 6)."
+  fi
+}
+
+check_delete_client() {
+  local f g found missing=0 left=0 n
+  n=$(messages "$lab/phone" | grep -c . || true)
+  if [ "$n" -eq 0 ]; then
+    hint delete-client "phone/ holds no messages. After the laptop, run the phone client without --keep: mailget -u bob --password-file bob.password 127.0.0.1:1110 -o phone (README step 6)."
+    return
+  fi
+  while IFS= read -r f; do
+    found=0
+    while IFS= read -r g; do cmp -s "$f" "$g" && { found=1; break; }; done < <(messages "$lab/phone")
+    [ "$found" = 1 ] || missing=$((missing + 1))
+  done < <(messages "$lab/laptop")
+  while IFS= read -r f; do
+    while IFS= read -r g; do cmp -s "$f" "$g" && { left=$((left + 1)); break; }; done < <(messages "$mail/bob")
+  done < <(messages "$lab/phone")
+  if [ "$left" -gt 0 ]; then
+    hint delete-client "$left of the phone's messages are still on the server: the phone client must run without --keep, so that it sends DELE and QUIT (README step 6)."
+  elif [ "$missing" -gt 0 ]; then
+    hint delete-client "$missing message(s) of laptop/ never reached phone/: run the laptop (--keep) first and the phone second, on the same new mail (README step 6)."
+  else
+    pass delete-client "phone/ got every laptop message too, and took them off the server"
+  fi
+}
+
+# --- the answers ----------------------------------------------------------------
+
+# answer N - the text after "A<N>:" in the answers file (the last such line),
+# trimmed, without a Windows CR and without surrounding quotes or backticks.
+answer() {
+  [ -f "$answers" ] || return 0
+  awk -v n="$1" '
+    { sub(/\r$/, "") }
+    /^[ \t]*#/ { next }
+    match($0, /^[ \t]*[Aa][0-9]+[ \t]*[:=.)]/) {
+      head = substr($0, 1, RLENGTH); num = head; gsub(/[^0-9]/, "", num)
+      if (num + 0 == n + 0) { v = substr($0, RLENGTH + 1); found = 1 }
+    }
+    END {
+      if (!found) exit
+      gsub(/^[ \t]+|[ \t]+$/, "", v)
+      while (v ~ /^["`'"'"'].*["`'"'"']$/ && length(v) >= 2) v = substr(v, 2, length(v) - 2)
+      print v
+    }' "$answers"
+}
+
+shown() {
+  local s
+  s=$(printf '%s' "$1" | LC_ALL=C tr -c '[:print:]' '?')
+  [ ${#s} -gt 60 ] && s="${s:0:57}..."
+  printf '%s' "$s"
+}
+
+lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
+
+# check_answer N NAME QUESTION STEP JUDGE - as in lab 01: JUDGE returns 0 for
+# a right answer, or prints why not and returns 1.
+check_answer() {
+  local n=$1 name=$2 question=$3 step=$4 judge=$5 a why
+  if [ ! -f "$answers" ]; then
+    hint "$name" "A$n: there is no $(rel "$answers") yet (cp answers.template answers.txt). The question: $question (README step $step)."
+    return
+  fi
+  a=$(answer "$n")
+  if [ -z "$a" ]; then
+    hint "$name" "A$n is empty. The question: $question (README step $step)."
+    return
+  fi
+  if why=$("$judge" "$a"); then
+    pass "$name" "A$n: $(shown "$a")"
+  else
+    hint "$name" "A$n: $why (README step $step)."
+  fi
+}
+
+judge_still_there() {
+  case $(lower "$1") in
+    yes*|y|s|sí*|si|si[!a-z]*|still*|sigue*|seguía*|seguia*) return 0 ;;
+  esac
+  echo "you wrote \"$(shown "$1")\"; log in again after the DELE without QUIT and run STAT or LIST: is message 1 there?"
+  return 1
+}
+
+judge_crlf() {
+  local a
+  a=$(lower "$1")
+  [[ $a == *crlf* || $a == *\\r* || $a =~ (^|[^a-z])cr([^a-z]|$) || $a == *"carriage return"* ||
+     $a == *"retorno de carro"* ]] && return 0
+  echo "compare the bytes: the file ends each line with LF; what does every POP3 line end with on the wire?"
+  return 1
+}
+
+judge_in_use() {
+  [[ $(lower "$1") == *in-use* || $(lower "$1") == *in_use* || $(lower "$1") == *"in use"* ]] && return 0
+  echo "copy the response code in square brackets from the second session's -ERR line"
+  return 1
+}
+
+judge_uidl() {
+  [[ $(lower "$1") == *uidl* ]] && return 0
+  echo "which POP3 command gives each message an identifier that stays the same in every session? Look at mailget -v's transcript"
+  return 1
+}
+
+judge_update() {
+  [[ $(lower "$1") == *update* ]] && return 0
+  echo "name the POP3 state the server enters after QUIT, in which marked messages are removed (it is in the -v transcript: state: TRANSACTION -> ...)"
+  return 1
+}
+
+judge_client() {
+  local a
+  a=$(lower "$1")
+  [[ $a == *client* || $a == *cliente* || $a == *mailget-uidl* || $a == *laptop* ]] && return 0
+  echo "the server keeps no state between sessions; so who must remember what was fetched, and in which file?"
+  return 1
+}
+
+# --- run the steps ------------------------------------------------------------
+
+check_transcript
+check_dele_without_quit
+check_rset
+check_slide_session
+check_in_use
+check_keep_client
+check_delete_client
+check_answer 1 answer-1-dele-without-quit "after DELE and a connection closed without QUIT, was the message still there at the next login?" 2 judge_still_there
+check_answer 2 answer-2-list-size "why is LIST's size of a message larger than the size of its file?" 2 judge_crlf
+check_answer 3 answer-3-in-use "the response code the second session got" 5 judge_in_use
+check_answer 4 answer-4-uidl "the command mailget --keep uses to recognise what it fetched before" 6 judge_uidl
+check_answer 5 answer-5-update-state "the state in which the server removed the phone's messages" 6 judge_update
+check_answer 6 answer-6-who-remembers "who remembers what download-and-keep fetched: server or client?" 7 judge_client
+
+# --- report -------------------------------------------------------------------
+
+total=${#STEP_NAMES[@]}
+passed=0
+for ok in "${STEP_OK[@]}"; do passed=$((passed + ok)); done
+
+xml() {
+  local s
+  s=$(printf '%s' "$1" | LC_ALL=C tr -d '\000-\010\013\014\016-\037')
+  if command -v iconv >/dev/null; then
+    s=$(printf '%s' "$s" | iconv -f UTF-8 -t UTF-8 -c 2>/dev/null)
+  fi
+  s=${s//&/'&amp;'}; s=${s//</'&lt;'}; s=${s//>/'&gt;'}; s=${s//\"/'&quot;'}; s=${s//\'/'&apos;'}
+  printf '%s' "$s"
+}
+
+case $format in
+  text)
+    echo "Lab 03 - POP3: checking $lab"
+    for ((i = 0; i < total; i++)); do
+      if [ "${STEP_OK[i]}" = 1 ]; then
+        printf '%2d %-32s ok\n' $((i + 1)) "${STEP_NAMES[i]}"
+      else
+        printf '%2d %-32s HINT: %s\n' $((i + 1)) "${STEP_NAMES[i]}" "${STEP_TEXT[i]}"
+      fi
+    done
+    if [ "$passed" -eq "$total" ]; then
+      echo "All $total steps passed."
+    else
+      echo "$passed of $total steps passed."
+    fi
+    ;;
+  tap)
+    echo "1..$total"
+    for ((i = 0; i < total; i++)); do
+      if [ "${STEP_OK[i]}" = 1 ]; then
+        echo "ok $((i + 1)) - ${STEP_NAMES[i]}"
+      else
+        echo "not ok $((i + 1)) - ${STEP_NAMES[i]}"
+        echo "# HINT: ${STEP_TEXT[i]}"
+      fi
+    done
+    ;;
+  junit)
+    echo '<?xml version="1.0" encoding="UTF-8"?>'
+    echo "<testsuite name=\"03-pop3\" tests=\"$total\" failures=\"$((total - passed))\" errors=\"0\">"
+    for ((i = 0; i < total; i++)); do
+      if [ "${STEP_OK[i]}" = 1 ]; then
+        echo "  <testcase classname=\"labs.03-pop3\" name=\"$(xml "${STEP_NAMES[i]}")\"/>"
+      else
+        echo "  <testcase classname=\"labs.03-pop3\" name=\"$(xml "${STEP_NAMES[i]}")\">"
+        echo "    <failure message=\"$(xml "${STEP_TEXT[i]}")\">$(xml "${STEP_TEXT[i]}")</failure>"
+        echo "  </testcase>"
+      fi
+    done
+    echo "</testsuite>"
+    ;;
+esac
+[ "$passed" -eq "$total" ]
