@@ -309,6 +309,31 @@ S: +OK POP3 server signing off'
   standin_passed
 }
 
+@test "POP3: the slide's session, in slide notation, passes against pop3d" {
+  mkdir -p "$BATS_TEST_TMPDIR"/mail/bob/{new,cur,tmp}
+  printf 'Subject: ketchup\n\nDo you like ketchup?\n.\n' >"$BATS_TEST_TMPDIR/mail/bob/new/1000.M1P1Q1.hamburger"
+  printf 'Subject: pickles\n\nHow about pickles?\n' >"$BATS_TEST_TMPDIR/mail/bob/new/1001.M1P1Q1.hamburger"
+  printf 'bob:{PLAIN}hungry\n' >"$BATS_TEST_TMPDIR/users"
+  start_server pop3d -u "$BATS_TEST_TMPDIR/users" -m "$BATS_TEST_TMPDIR/mail" -d hamburger.edu
+  # As on the slide: no S: line for some replies, message lines as the reader sees them.
+  printf '%s\n' 'S: +OK POP3 server ready' 'C: user bob' 'S: +OK' 'C: pass hungry' \
+    'S: +OK user successfully logged on' 'C: list' 'S: 1 498' 'S: 2 912' 'S: .' \
+    'C: retr 1' 'S: <message 1 contents>' 'S: .' 'C: dele 1' 'C: retr 2' \
+    'S: <message 2 contents>' 'S: .' 'C: dele 2' 'C: quit' 'S: +OK POP3 server signing off' \
+    >"$BATS_TEST_TMPDIR/pop3.script"
+  run_mailcat --proto pop3 --script "$BATS_TEST_TMPDIR/pop3.script" 127.0.0.1 "$SERVER_PORT"
+  assert_success
+  # The body line "." came stuffed as ".." and did not end the reply early.
+  assert_line "S: .."
+  assert_line "S: How about pickles?"
+  wait_for maildir_empty "$BATS_TEST_TMPDIR/mail/bob"
+}
+
+# maildir_empty DIR - no message left in DIR/new and DIR/cur.
+maildir_empty() {
+  [ -z "$(ls -A "$1/new" "$1/cur" | grep -v -e '^$' -e ':$')" ]
+}
+
 @test "POP3: -ERR where +OK was expected exits 1" {
   start_standin 'S: +OK POP3 server ready
 C: retr 9
