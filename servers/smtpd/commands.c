@@ -197,7 +197,7 @@ static void proceed_mail(struct session *s, char *arg)
 static bool already_recipient(const struct session *s, const char *mailbox)
 {
     for (size_t i = 0; i < s->nrecipients; i++)
-        if (strcmp(s->recipients[i].mailbox, mailbox) == 0)
+        if (!s->recipients[i].remote && strcmp(s->recipients[i].mailbox, mailbox) == 0)
             return true;
     return false;
 }
@@ -218,9 +218,24 @@ static bool resolve_local_mailbox(struct session *s, const char *path,
     }
     mailbox_split(path, local, sizeof local, domain, sizeof domain);
     if (!server_is_local_domain(&s->cfg->server, domain)) {
-        reply(s, "554 5.7.1 <%s>: Relay access denied: this server takes mail only "
-              "for its own domains (%s)", path, session_host_name(s));
-        return false;
+        mailbox[0] = '\0';
+        /* Not ours: relay only for trusted clients, or we are an open relay. */
+        if (s->cfg->routes_file == NULL) {
+            reply(s, "554 5.7.1 <%s>: Relay access denied: this server takes mail only "
+                  "for its own domains (%s)", path, session_host_name(s));
+            return false;
+        }
+        if (s->user[0] == '\0' && !relay_is_trusted(&s->cfg->relay, s->peer_address)) {
+            reply(s, "554 5.7.1 <%s>: Relay access denied: this server takes mail for other "
+                  "domains only from its own users (AUTH) or networks", path);
+            return false;
+        }
+        if (relay_find_route(&s->cfg->relay, domain) == NULL) {
+            /* Where DNS would say "no such domain", the routes file says it here. */
+            reply(s, "550 5.4.4 <%s>: no route to %s (it is not in the routes file)", path, domain);
+            return false;
+        }
+        return true;
     }
     if (!mailbox_name_from_local_part(local, mailbox, len)) {
         reply(s, "553 <%s>: mailbox name not allowed (no '/', no leading dot, no quotes)", path);
@@ -256,10 +271,11 @@ static void proceed_rcpt(struct session *s, char *arg)
     }
     if (!resolve_local_mailbox(s, path, mailbox, sizeof mailbox))
         return;
-    if (!already_recipient(s, mailbox)) {
+    if (mailbox[0] == '\0' || !already_recipient(s, mailbox)) {
         struct recipient *r = &s->recipients[s->nrecipients++];
         snprintf(r->address, sizeof r->address, "%s", path);
         snprintf(r->mailbox, sizeof r->mailbox, "%s", mailbox);
+        r->remote = mailbox[0] == '\0';
     }
     session_set_state(s, STATE_RCPT);
     reply(s, "250 %s ... Recipient ok", path);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "maildir.h"
+#include "queue.h"
 #include "smtpd.h"
 #include "tls_server.h"
 
@@ -42,7 +43,7 @@ struct incoming {
 };
 
 /* "Thu, 26 Nov 2026 23:59:00 +0000": RFC 5322 3.3's date-time. */
-static void format_date(char *buf, size_t len)
+void format_rfc5322_date(char *buf, size_t len)
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -52,16 +53,19 @@ static void format_date(char *buf, size_t len)
 
 /*
  * The trace lines a receiving server puts on top (RFC 5321 4.4): the
- * Received line ("who gave it to whom, when") and, because this is final
- * delivery, Return-Path with the envelope sender.
+ * Received line ("who gave it to whom, when") and, on final delivery into
+ * a mailbox, Return-Path with the envelope sender. A message that is
+ * relayed gets no Return-Path: only the last server adds it.
  */
-static void write_trace_headers(struct session *s, FILE *f, const char *id)
+static void write_trace_headers(struct session *s, FILE *f, const char *id,
+                                bool final_delivery)
 {
     char date[64];
-    format_date(date, sizeof date);
+    format_rfc5322_date(date, sizeof date);
     char tls[128] = "";
 
-    fprintf(f, "Return-Path: <%s>\n", s->sender);
+    if (final_delivery)
+        fprintf(f, "Return-Path: <%s>\n", s->sender);
     fprintf(f, "Received: from %s ([%s])", s->client_name, s->peer_address);
     if (s->user[0] != '\0')
         fprintf(f, " (authenticated as %s)", s->user);
@@ -205,41 +209,141 @@ static void refuse_message(struct session *s, enum message_problem p)
     }
 }
 
-/* Moves the finished file into every recipient's new/; 0 when all is on disk. */
-static int deliver(struct session *s, struct incoming *in)
+/* How many recipients are local (a Maildir here) and how many remote (the queue). */
+static size_t count_local(const struct session *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nrecipients; i++)
+        n += !s->recipients[i].remote;
+    return n;
+}
+
+/*
+ * Copies the finished message, less its first line (the Return-Path, which
+ * only final delivery adds), into a new queue file. 0, or -1 with err.
+ */
+static int copy_for_queue(struct session *s, struct incoming *in, struct maildir_message *q,
+                          char *err, size_t errlen)
+{
+    if (fflush(in->file.file) != 0 || queue_open(s->cfg->server.mail_root, q, err, errlen) != 0)
+        return -1;
+    FILE *from = fopen(in->file.tmp_path, "r");
+    if (from == NULL) {
+        snprintf(err, errlen, "cannot reread %s", in->file.tmp_path);
+        maildir_abort(q);
+        return -1;
+    }
+    int c;
+    while ((c = getc(from)) != EOF && c != '\n')
+        ;   /* skip Return-Path */
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, from)) > 0)
+        fwrite(buf, 1, n, q->file);
+    fclose(from);
+    return 0;
+}
+
+/* Queues the message for the remote recipients. 0 when the entry is on disk. */
+static int queue_for_remote(struct session *s, struct incoming *in, bool has_local)
+{
+    const char *rcpts[SMTP_RECIPIENTS_MAX];
+    struct maildir_message copy, *m = &in->file;
+    char err[PATH_MAX + 200];
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->nrecipients; i++)
+        if (s->recipients[i].remote)
+            rcpts[n++] = s->recipients[i].address;
+    if (has_local) {
+        if (copy_for_queue(s, in, &copy, err, sizeof err) != 0) {
+            fprintf(stderr, "smtpd: %s\n", err);
+            return -1;
+        }
+        m = &copy;
+    }
+    if (queue_commit(s->cfg->server.mail_root, m, s->sender, rcpts, n, err, sizeof err) != 0) {
+        fprintf(stderr, "smtpd: %s\n", err);
+        return -1;
+    }
+    transcript_note(s->conn->log, "queued %s for %zu remote recipient(s)", m->name, n);
+    return 0;
+}
+
+/* Moves the finished file into every local recipient's new/; 0 when all is on disk. */
+static int deliver_local(struct session *s, struct incoming *in)
 {
     char paths[SMTP_RECIPIENTS_MAX][PATH_MAX];
     const char *dirs[SMTP_RECIPIENTS_MAX];
     char err[PATH_MAX + 200];
+    size_t n = 0;
 
     for (size_t i = 0; i < s->nrecipients; i++) {
-        snprintf(paths[i], sizeof paths[i], "%s/%s", s->cfg->server.mail_root,
+        if (s->recipients[i].remote)
+            continue;
+        snprintf(paths[n], sizeof paths[n], "%s/%s", s->cfg->server.mail_root,
                  s->recipients[i].mailbox);
-        dirs[i] = paths[i];
+        dirs[n] = paths[n];
+        n++;
     }
-    if (maildir_commit(&in->file, dirs, s->nrecipients, err, sizeof err) != 0) {
+    if (maildir_commit(&in->file, dirs, n, err, sizeof err) != 0) {
         fprintf(stderr, "smtpd: %s\n", err);
         return -1;
     }
-    transcript_note(s->conn->log, "delivered %s to %zu mailbox(es)", in->file.name,
-                    s->nrecipients);
+    transcript_note(s->conn->log, "delivered %s to %zu mailbox(es)", in->file.name, n);
     return 0;
+}
+
+/*
+ * Puts the message where it goes: the queue for remote recipients (first:
+ * if that fails, nothing is delivered and the client may retry all), then
+ * the local Maildirs. 0 when everything is on disk.
+ */
+static int deliver(struct session *s, struct incoming *in, size_t nlocal)
+{
+    bool has_remote = nlocal < s->nrecipients;
+    if (has_remote && queue_for_remote(s, in, nlocal > 0) != 0) {
+        maildir_abort(&in->file);
+        return -1;
+    }
+    if (nlocal > 0 && deliver_local(s, in) != 0)
+        return -1;
+    if (has_remote && !s->cfg->queue_only)
+        queue_wake_runner(s->cfg->server.mail_root);
+    return 0;
+}
+
+/* Opens the file the message is written to: the first local Maildir, or the queue. */
+static int open_message_file(struct session *s, struct incoming *in, size_t nlocal)
+{
+    char dir[PATH_MAX], err[PATH_MAX + 200];
+    int rc;
+
+    if (nlocal > 0) {
+        size_t i = 0;
+        while (s->recipients[i].remote)
+            i++;
+        snprintf(dir, sizeof dir, "%s/%s", s->cfg->server.mail_root, s->recipients[i].mailbox);
+        rc = maildir_open(dir, &in->file, err, sizeof err);
+    } else {
+        rc = queue_open(s->cfg->server.mail_root, &in->file, err, sizeof err);
+    }
+    if (rc != 0)
+        fprintf(stderr, "smtpd: %s\n", err);
+    return rc;
 }
 
 void data_receive_and_deliver(struct session *s)
 {
     struct incoming in;
-    char first_dir[PATH_MAX], err[PATH_MAX + 200];
+    size_t nlocal = count_local(s);
 
     memset(&in, 0, sizeof in);
-    snprintf(first_dir, sizeof first_dir, "%s/%s", s->cfg->server.mail_root,
-             s->recipients[0].mailbox);
-    if (maildir_open(first_dir, &in.file, err, sizeof err) != 0) {
-        fprintf(stderr, "smtpd: %s\n", err);
+    if (open_message_file(s, &in, nlocal) != 0) {
         reply(s, "451 Requested action aborted: local error in processing (cannot store mail)");
         return;
     }
-    write_trace_headers(s, in.file.file, in.file.name);
+    write_trace_headers(s, in.file.file, in.file.name, nlocal > 0);
     reply(s, "354 Enter mail, end with \".\" on a line by itself");
 
     enum line_status st = read_message(s, &in);
@@ -258,7 +362,7 @@ void data_receive_and_deliver(struct session *s)
     if (in.problem != PROBLEM_NONE) {
         maildir_abort(&in.file);
         refuse_message(s, in.problem);
-    } else if (deliver(s, &in) != 0) {
+    } else if (deliver(s, &in, nlocal) != 0) {
         reply(s, "451 Requested action aborted: local error in processing (disk)");
     } else {
         reply(s, "250 Message accepted for delivery");

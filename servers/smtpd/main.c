@@ -6,12 +6,15 @@
  * child process of its own.
  */
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
+#include "queue.h"
 #include "smtpd.h"
 
 enum {
@@ -22,7 +25,18 @@ enum {
     OPT_AUTH_REQUIRED,
     OPT_TLS_REQUIRED,
     OPT_AUTH_FAILURE_DELAY,
+    OPT_TRUSTED,
+    OPT_ROUTES,
+    OPT_QUEUE_LIFETIME,
+    OPT_QUEUE_RETRY,
+    OPT_QUEUE_INTERVAL,
+    OPT_QUEUE_ONLY,
+    OPT_QUEUE_LIST,
+    OPT_FLUSH,
 };
+
+/* What to do: serve (the usual), or one of the queue commands, then exit. */
+enum action { ACTION_SERVE, ACTION_QUEUE_LIST, ACTION_FLUSH };
 
 static void usage(FILE *out)
 {
@@ -33,6 +47,10 @@ static void usage(FILE *out)
             "             [--tls-cert FILE [--tls-key FILE] [--implicit-tls]]\n"
             "             [--plaintext-auth never|loopback|always] [--auth-required]\n"
             "             [--tls-required] [--auth-failure-delay SECS]\n"
+            "             [--routes FILE] [--trusted NET]... [--queue-lifetime SECS]\n"
+            "             [--queue-retry SECS] [--queue-interval SECS] [--queue-only]\n"
+            "       smtpd --queue-list [-m DIR]\n"
+            "       smtpd --flush [-m DIR]\n"
             "\n"
             "An SMTP server (RFC 5321) that delivers mail for its domains into\n"
             "Maildirs: DIR/<user>/new/. Talk to it by hand: telnet 127.0.0.1 2525\n"
@@ -52,10 +70,25 @@ static void usage(FILE *out)
             "      --auth-failure-delay SECS  wait this long before answering a failed AUTH\n"
             "                      (default %d)\n"
             "\n"
+            "Relaying (mail for other domains, through the outgoing queue):\n"
+            "      --routes FILE   next hops, lines 'domain host:port' and '* host:port';\n"
+            "                      without it, mail for other domains is refused\n"
+            "      --trusted NET   clients that may relay (repeatable; default 127.0.0.1/32\n"
+            "                      and ::1); authenticated clients may too\n"
+            "      --queue-lifetime SECS  bounce what is still undelivered after this long\n"
+            "                      (default %d, 5 days)\n"
+            "      --queue-retry SECS  wait after a failed try; doubles each time up to an\n"
+            "                      hour (default %d)\n"
+            "      --queue-interval SECS  look at the queue at least this often (default %d)\n"
+            "      --queue-only    new mail waits for the next queue run (or --flush)\n"
+            "      --queue-list    show the queue of the mail root (-m), as mailq does\n"
+            "      --flush         make the running server's queue runner try every message now\n"
+            "\n"
             "Exit status: 0 stopped by SIGTERM or SIGINT; 64 bad usage; 66 users file\n"
             "unreadable; 69 port in use; 71 other system error; 73 cannot create the mail\n"
             "root; 78 bad TLS certificate or key. See smtpd(8).\n",
-            SMTP_MESSAGE_SIZE_DEFAULT, SMTP_AUTH_FAILURE_DELAY_SECONDS);
+            SMTP_MESSAGE_SIZE_DEFAULT, SMTP_AUTH_FAILURE_DELAY_SECONDS,
+            QUEUE_LIFETIME_DEFAULT, QUEUE_RETRY_DEFAULT, QUEUE_INTERVAL_DEFAULT);
 }
 
 /* Parses a whole number in [min, max]; exits with a message when it is not one. */
@@ -98,8 +131,10 @@ static int check_policy(const struct smtpd_config *cfg)
     return 0;
 }
 
-static void parse_options(int argc, char **argv, struct smtpd_config *cfg)
+static enum action parse_options(int argc, char **argv, struct smtpd_config *cfg)
 {
+    enum action action = ACTION_SERVE;
+    bool trusted_given = false;
     static const struct option options[] = {
         SERVER_LONG_OPTIONS,
         {"max-size", required_argument, NULL, OPT_MAX_SIZE},
@@ -109,6 +144,14 @@ static void parse_options(int argc, char **argv, struct smtpd_config *cfg)
         {"auth-required", no_argument, NULL, OPT_AUTH_REQUIRED},
         {"tls-required", no_argument, NULL, OPT_TLS_REQUIRED},
         {"auth-failure-delay", required_argument, NULL, OPT_AUTH_FAILURE_DELAY},
+        {"trusted", required_argument, NULL, OPT_TRUSTED},
+        {"routes", required_argument, NULL, OPT_ROUTES},
+        {"queue-lifetime", required_argument, NULL, OPT_QUEUE_LIFETIME},
+        {"queue-retry", required_argument, NULL, OPT_QUEUE_RETRY},
+        {"queue-interval", required_argument, NULL, OPT_QUEUE_INTERVAL},
+        {"queue-only", no_argument, NULL, OPT_QUEUE_ONLY},
+        {"queue-list", no_argument, NULL, OPT_QUEUE_LIST},
+        {"flush", no_argument, NULL, OPT_FLUSH},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -144,6 +187,37 @@ static void parse_options(int argc, char **argv, struct smtpd_config *cfg)
         case OPT_AUTH_FAILURE_DELAY:
             cfg->auth_failure_delay = (int)number_option("auth-failure-delay", optarg, 0, 60);
             break;
+        case OPT_TRUSTED:
+            if (!trusted_given)
+                cfg->relay.ntrusted = 0;    /* the first --trusted replaces the defaults */
+            trusted_given = true;
+            if (relay_add_trusted(&cfg->relay, optarg) != 0) {
+                fprintf(stderr, "smtpd: --trusted %s: give an address or a network, such as "
+                        "127.0.0.1/32, 10.0.0.0/8 or ::1\n", optarg);
+                exit(EX_USAGE);
+            }
+            break;
+        case OPT_ROUTES:
+            cfg->routes_file = optarg;
+            break;
+        case OPT_QUEUE_LIFETIME:
+            cfg->queue_lifetime = (long)number_option("queue-lifetime", optarg, 1, 365L * 86400);
+            break;
+        case OPT_QUEUE_RETRY:
+            cfg->queue_retry = (long)number_option("queue-retry", optarg, 1, 86400);
+            break;
+        case OPT_QUEUE_INTERVAL:
+            cfg->queue_interval = (long)number_option("queue-interval", optarg, 1, 86400);
+            break;
+        case OPT_QUEUE_ONLY:
+            cfg->queue_only = true;
+            break;
+        case OPT_QUEUE_LIST:
+            action = ACTION_QUEUE_LIST;
+            break;
+        case OPT_FLUSH:
+            action = ACTION_FLUSH;
+            break;
         default:
             fprintf(stderr, "Try 'smtpd --help' for more information.\n");
             exit(EX_USAGE);
@@ -154,6 +228,43 @@ static void parse_options(int argc, char **argv, struct smtpd_config *cfg)
                 argv[optind]);
         exit(EX_USAGE);
     }
+    return action;
+}
+
+/*
+ * --flush: the queue runner of the server working on this mail root wrote
+ * its process id; SIGHUP makes it try every message now.
+ */
+static int flush_queue(const char *mail_root)
+{
+    char path[PATH_MAX];
+    long pid = 0;
+    snprintf(path, sizeof path, "%s/%s/runner.pid", mail_root, QUEUE_DIR);
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    if (pid <= 0 || kill((pid_t)pid, SIGHUP) != 0) {
+        fprintf(stderr, "smtpd: no queue runner is running for %s: is smtpd running with "
+                "-m %s?\n", mail_root, mail_root);
+        return EX_UNAVAILABLE;
+    }
+    printf("smtpd: asked the queue runner (process %ld) to try every message now\n", pid);
+    return EX_OK;
+}
+
+/* Loads the routes file and sets the queue's defaults. */
+static int prepare_relay(struct smtpd_config *cfg)
+{
+    char err[600];
+    if (cfg->routes_file != NULL &&
+        relay_load_routes(&cfg->relay, cfg->routes_file, err, sizeof err) != 0) {
+        fprintf(stderr, "smtpd: %s\n", err);
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -165,11 +276,23 @@ int main(int argc, char **argv)
     cfg.max_size = SMTP_MESSAGE_SIZE_DEFAULT;
     cfg.plaintext_auth = PLAINTEXT_AUTH_NEVER;
     cfg.auth_failure_delay = SMTP_AUTH_FAILURE_DELAY_SECONDS;
-    parse_options(argc, argv, &cfg);
+    cfg.queue_lifetime = QUEUE_LIFETIME_DEFAULT;
+    cfg.queue_retry = QUEUE_RETRY_DEFAULT;
+    cfg.queue_interval = QUEUE_INTERVAL_DEFAULT;
+    /* RFC 5321 leaves it to us; like Postfix's default, this host only. */
+    relay_add_trusted(&cfg.relay, "127.0.0.1/32");
+    relay_add_trusted(&cfg.relay, "::1");
+    enum action action = parse_options(argc, argv, &cfg);
+    if (action == ACTION_QUEUE_LIST)
+        return queue_print(cfg.server.mail_root, stdout) < 0 ? EX_NOINPUT : EX_OK;
+    if (action == ACTION_FLUSH)
+        return flush_queue(cfg.server.mail_root);
+    if (prepare_relay(&cfg) != 0)
+        return EX_CONFIG;
     int status = server_prepare(&cfg.server);
     if (status != EX_OK)
         return status;
     if ((cfg.auth_required || cfg.tls_required) && check_policy(&cfg) != 0)
         return EX_USAGE;
-    return server_run(&cfg.server, smtpd_session, smtpd_busy, NULL, &cfg);
+    return server_run(&cfg.server, smtpd_session, smtpd_busy, queue_runner, &cfg);
 }

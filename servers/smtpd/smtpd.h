@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "conn.h"
+#include "relay.h"
 #include "server.h"
 #include "users.h"
 
@@ -49,6 +50,12 @@ struct smtpd_config {
     bool auth_required;       /* --auth-required: MAIL only after AUTH (submission, port 587) */
     bool tls_required;        /* --tls-required: most commands only after STARTTLS */
     int auth_failure_delay;   /* --auth-failure-delay, seconds */
+    struct relay_config relay; /* --trusted networks and --routes */
+    const char *routes_file;  /* --routes */
+    long queue_lifetime;      /* --queue-lifetime: then undelivered mail bounces */
+    long queue_retry;         /* --queue-retry: the first wait after a failure; it doubles */
+    long queue_interval;      /* --queue-interval: how often the runner looks */
+    bool queue_only;          /* --queue-only: new mail waits for the next queue run */
 };
 
 /*
@@ -67,7 +74,8 @@ enum smtp_state {
 
 struct recipient {
     char address[SMTP_PATH_MAX + 1];   /* as the client wrote it, without brackets */
-    char mailbox[USERS_NAME_MAX + 1];  /* the Maildir under the mail root */
+    char mailbox[USERS_NAME_MAX + 1];  /* the Maildir under the mail root; "" when remote */
+    bool remote;                       /* for another domain: goes into the queue */
 };
 
 struct session {
@@ -105,5 +113,20 @@ void proceed_auth(struct session *s, char *arg);
 
 /* data.c */
 void data_receive_and_deliver(struct session *s);
+void format_rfc5322_date(char *buf, size_t len);
+
+/* runner.c */
+void queue_runner(const struct server_config *server, const sigset_t *wait_mask, void *context);
+void queue_wake_runner(const char *mail_root);
+
+/* bounce.c */
+struct queue_entry;
+struct failed_recipient {
+    const char *address;
+    const char *diagnostic;            /* the next hop's reply, or why we gave up */
+    bool expired;                      /* gave up after --queue-lifetime, not a 5xx */
+};
+int bounce_send(const struct smtpd_config *cfg, const struct queue_entry *e,
+                const struct failed_recipient failed[], size_t n);
 
 #endif
