@@ -223,7 +223,11 @@ static void send_message(struct session *s, size_t i, long body_lines)
     char path[8192], status[128];
     const struct message *m = &s->drop.messages[i];
 
-    snprintf(path, sizeof path, "%s/cur/%s", s->drop.dir, m->name);
+    int n = snprintf(path, sizeof path, "%s/cur/%s", s->drop.dir, m->name);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        reply(s, "-ERR [SYS/TEMP] message %zu cannot be read now", i + 1);
+        return;
+    }
     if (body_lines < 0)
         snprintf(status, sizeof status, "+OK %llu octets", m->size);
     else
