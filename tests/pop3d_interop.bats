@@ -165,3 +165,15 @@ assert len(got) == int(p.list(1).split()[2]), "LIST size"
 p.quit()
 EOF
 }
+
+@test "with --implicit-tls pop3d speaks POP3S: curl pop3s:// retrieves a message byte for byte" {
+  need curl
+  need openssl
+  bash "$CARTERO_ROOT/scripts/certs.sh" "$BATS_TEST_TMPDIR/certs" >/dev/null 2>&1
+  awkward_messages
+  start_pop3d --tls-cert "$BATS_TEST_TMPDIR/certs/server.pem" \
+    --tls-key "$BATS_TEST_TMPDIR/certs/server.key" --implicit-tls
+  curl -sS --max-time 10 --cacert "$BATS_TEST_TMPDIR/certs/ca.pem" -u bob:hungry \
+    "pop3s://localhost:$SERVER_PORT/1" > "$BATS_TEST_TMPDIR/got"
+  wire_form "$(stored 1)" | cmp - "$BATS_TEST_TMPDIR/got"
+}

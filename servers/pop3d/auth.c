@@ -37,7 +37,8 @@ bool auth_plaintext_allowed(const struct session *s)
     case PLAINTEXT_ALWAYS:
         return true;
     case PLAINTEXT_LOOPBACK:
-        return is_loopback(s->peer_address);
+        /* Over TLS (--implicit-tls) the password is encrypted on the way. */
+        return is_loopback(s->peer_address) || s->conn->tls != NULL;
     case PLAINTEXT_NEVER:
         break;
     }

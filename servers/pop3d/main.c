@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include <openssl/ssl.h>
+
 #include "pop3d.h"
 
 enum {
@@ -121,5 +123,8 @@ int main(int argc, char **argv)
     parse_options(argc, argv, &cfg);
     if (server_prepare(&cfg.server) != 0)
         return EX_NOINPUT;
-    return server_run(&cfg.server, pop3d_session, pop3d_busy, NULL, &cfg);
+    int status = server_run(&cfg.server, pop3d_session, pop3d_busy, NULL, &cfg);
+    users_free(&cfg.server.users);
+    SSL_CTX_free(cfg.server.tls);     /* NULL without --tls-cert: a no-op */
+    return status;
 }
