@@ -126,7 +126,7 @@ static void listing_add(struct listing *l, const char *fmt, ...)
 
 static void listing_add(struct listing *l, const char *fmt, ...)
 {
-    char line[512 - 2];
+    char line[POP3_RESPONSE_LINE_MAX - 2];   /* the CRLF is added when sending */
     va_list ap;
 
     va_start(ap, fmt);

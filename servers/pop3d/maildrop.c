@@ -136,7 +136,7 @@ static void make_unique_id(const char *name, char *uid)
 static int add_message(struct maildrop *d, size_t *capacity, const char *curdir,
                        const char *name)
 {
-    char path[4096 + 512];
+    char path[PATH_MAX + 512];
 
     if (join(path, sizeof path, curdir, name) != 0)
         return 0;                        /* cannot be named: not ours to serve */

@@ -21,6 +21,7 @@
 #ifndef POP3D_H
 #define POP3D_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -32,6 +33,7 @@
 #define POP3_PORT_DEFAULT "1110"          /* 110 needs root; 1110 is the lab's port */
 #define POP3_TIMEOUT_SECONDS 600          /* RFC 1939 3: an autologout timer of at least 10 minutes */
 #define POP3_COMMAND_LINE_MAX 255         /* RFC 2449 4: a command line, CRLF included */
+#define POP3_RESPONSE_LINE_MAX 512        /* RFC 2449 4: a response line, CRLF included */
 #define POP3_ARGUMENTS_MAX 2              /* RFC 1939: TOP msg n and APOP name digest take two */
 #define POP3_UNIQUE_ID_MAX 70             /* RFC 1939 7: a unique-id is 1 to 70 octets 0x21-0x7E */
 #define POP3_TIMESTAMP_MAX 128            /* the APOP banner <pid.random.time@host> (RFC 1939 7) */
@@ -74,7 +76,7 @@ struct message {
 
 /* The maildrop of the logged-in user: a Maildir, locked for the session. */
 struct maildrop {
-    char dir[4096];                    /* MAILROOT/<user> */
+    char dir[PATH_MAX];                /* MAILROOT/<user> */
     int lock_fd;                       /* flock(2)ed .pop3.lock; -1 when not locked */
     struct message *messages;          /* messages[0] is message number 1 */
     size_t count;

@@ -37,14 +37,14 @@ void session_set_state(struct session *s, enum pop3_state next)
 }
 
 /*
- * Sends one reply line (RFC 2449 4: at most 512 octets with its CRLF; ours
- * are far shorter). Counts the -ERR ones: a client that makes
+ * Sends one reply line (at most POP3_RESPONSE_LINE_MAX octets with its
+ * CRLF; ours are far shorter). Counts the -ERR ones: a client that makes
  * POP3_ERRORS_MAX mistakes is cut off (see session_loop).
  * Returns 0, or -1 when the client is gone (the session is then CLOSED).
  */
 int reply(struct session *s, const char *fmt, ...)
 {
-    char line[512 - 2];
+    char line[POP3_RESPONSE_LINE_MAX - 2];   /* the CRLF is added when sending */
     va_list ap;
 
     va_start(ap, fmt);
