@@ -16,7 +16,6 @@
 #include "commands.h"
 
 #include <err.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -197,19 +196,6 @@ static enum mime_encoding text_encoding(const unsigned char *s, size_t n)
             return MIME_ENC_QUOTED_PRINTABLE;
     }
     return MIME_ENC_7BIT;
-}
-
-/* Reads path ("-": standard input) whole; exits if it cannot. */
-static void file_load(const char *path, unsigned char **data, size_t *size)
-{
-    int e = file_read(path, data, size, MIME_MESSAGE_MAX);
-
-    if (e == EFBIG)
-        errx(EX_DATAERR, "%s: larger than MIME_MESSAGE_MAX (256 MiB)", path);
-    if (e == ENOMEM)
-        errx(EX_OSERR, "%s: out of memory", path);
-    if (e != 0)
-        errx(EX_NOINPUT, "%s: %s", path, strerror(e));
 }
 
 /*

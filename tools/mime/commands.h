@@ -28,6 +28,10 @@ int cmd_extract(int argc, char **argv);
 int file_read(const char *path, unsigned char **data, size_t *size,
               size_t max);
 
+/* As file_read() with MIME_MESSAGE_MAX, but on failure prints why and
+ * exits (EX_DATAERR for too big, EX_NOINPUT, EX_OSERR). */
+void file_load(const char *path, unsigned char **data, size_t *size);
+
 /*
  * Reads and parses the message in path; on failure prints why, prefixed
  * with path, and exits (EX_NOINPUT, EX_DATAERR or EX_OSERR). The caller

@@ -73,6 +73,7 @@ static char *name_with_suffix(const char *name, int n)
     return out;
 }
 
+/* Writes all of data to fd and closes it; exits with EX_IOERR on failure. */
 static void data_write(int fd, const struct extraction *x, const char *name,
                        const unsigned char *data, size_t size)
 {
@@ -123,6 +124,7 @@ static void defects_report(const struct extraction *x,
                   mime_defect_text(1u << bit));
 }
 
+/* Writes one decoded leaf as a new file and prints its name. */
 static void leaf_extract(struct extraction *x, const struct mime_part *part,
                          const char *section)
 {

@@ -62,12 +62,9 @@ int file_read(const char *path, unsigned char **data, size_t *size,
     return 0;
 }
 
-struct mime_part *message_load(const char *path, unsigned char **data)
+void file_load(const char *path, unsigned char **data, size_t *size)
 {
-    struct mime_part *root;
-    struct mime_error error;
-    size_t size;
-    int e = file_read(path, data, &size, MIME_MESSAGE_MAX);
+    int e = file_read(path, data, size, MIME_MESSAGE_MAX);
 
     if (e == EFBIG)
         errx(EX_DATAERR, "%s: larger than MIME_MESSAGE_MAX (256 MiB)", path);
@@ -75,6 +72,15 @@ struct mime_part *message_load(const char *path, unsigned char **data)
         errx(EX_OSERR, "%s: out of memory", path);
     if (e != 0)
         errx(EX_NOINPUT, "%s: %s", path, strerror(e));
+}
+
+struct mime_part *message_load(const char *path, unsigned char **data)
+{
+    struct mime_part *root;
+    struct mime_error error;
+    size_t size;
+
+    file_load(path, data, &size);
     if (mime_parse(*data, size, &root, &error) != MIME_OK)
         errx(error.status == MIME_ERR_NOMEM ? EX_OSERR : EX_DATAERR, "%s: %s",
              path, error.text);

@@ -115,6 +115,8 @@ static void part_describe(FILE *out, const struct mime_part *part)
     }
 }
 
+/* Extends the prefix for the lines under a part: a bar when more parts
+ * follow it at its level, blanks when it was the last. */
 static void tree_indent(struct tree *t, bool root, bool last)
 {
     const char *more = root ? "" : last ? "    " : "\xe2\x94\x82   ";   /* │ */
@@ -144,6 +146,9 @@ static void children_show(struct tree *t, const struct mime_part *part,
     }
 }
 
+/* Prints the line of part (with its number when numbered; without a
+ * connector for the root), its defects, and the parts inside it. Recurses
+ * once per level: at most MIME_DEPTH_MAX deep. */
 static void part_show(struct tree *t, const struct mime_part *part,
                       const char *section, bool numbered, bool root, bool last)
 {
