@@ -26,12 +26,14 @@ mime() {
   fi
 }
 
-# build OUT ARGS... - mime build ARGS > OUT, which must succeed.
+# build OUT ARGS... - mime build ARGS > OUT, which must succeed quietly.
 build() {
   local out=$1; shift
-  mime build "$@"
-  assert_success
-  printf '%s\n' "$output" > "$out"
+  if ! "$MIME" build "$@" > "$out" 2> build.err || [ -s build.err ]; then
+    echo "mime build $* failed:" >&2
+    cat build.err >&2
+    return 1
+  fi
 }
 
 # standard options for build, plus ARGS
