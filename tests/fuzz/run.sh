@@ -4,8 +4,9 @@
 #
 # Targets: mime/fuzz_mime (the MIME parser) and mime/fuzz_codec (encoders
 # against decoders); both by default. Each is built with clang,
-# -fsanitize=fuzzer,address,undefined, from tests/fuzz/<dir>/<target>.c and
-# the program's sources without its main.c. Seeds come from the corpus in
+# -fsanitize=fuzzer,address,undefined, from tests/fuzz/<dir>/<target>.c,
+# the program's sources without its main.c, and the code it shares in
+# lib/<dir>_*.c (the parser: lib/mime_*.c). Seeds come from the corpus in
 # git (tests/fuzz/<dir>/corpus*/); what the fuzzer finds goes to
 # build/fuzz/corpus/<target>/, crashes to build/fuzz/artifacts/.
 #
@@ -29,12 +30,16 @@ out=build/fuzz
 mkdir -p "$out/bin" "$out/artifacts"
 
 # build TARGET - compile tests/fuzz/TARGET.c with the sources of the tool the
-# target's directory is named after (tools/mime for mime/...).
+# target's directory is named after (tools/mime for mime/...) and its shared
+# sources in lib/ (lib/mime_*.c).
 build() {
   local target=$1 dir=${1%%/*} name=${1##*/} src
   local sources=()
   for src in tools/"$dir"/*.c; do
     [ "$(basename "$src")" = main.c ] || sources+=("$src")
+  done
+  for src in lib/"$dir"_*.c; do
+    [ -e "$src" ] && sources+=("$src")
   done
   echo "fuzz: building $name"
   if ! "$CLANG" -std=c17 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \

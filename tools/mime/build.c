@@ -22,15 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "address.h"
-#include "charset.h"
-#include "decode.h"
 #include "encode.h"
 #include "header_write.h"
+#include "mime_address.h"
+#include "mime_charset.h"
+#include "mime_decode.h"
 #include "mime_limits.h"
+#include "mime_stamp.h"
 #include "types.h"
 
 /* "=_cartero_" and 24 hex digits: "=_" cannot occur in base64 or in
@@ -39,9 +38,6 @@
 #define BOUNDARY_PREFIX "=_cartero_"
 #define BOUNDARY_RANDOM_BYTES 12
 #define BOUNDARY_SIZE (sizeof BOUNDARY_PREFIX + 2 * BOUNDARY_RANDOM_BYTES)
-
-/* POSIX: HOST_NAME_MAX is at least 255. */
-#define HOST_NAME_SIZE 256
 
 /* One leaf of the message: a body text or an attached file. */
 struct body_part {
@@ -109,8 +105,11 @@ static void add_addresses(struct address_list *list, const char *option,
                           const char *text)
 {
     char why[300];
+    enum mime_status status = address_list_add(list, text, why, sizeof why);
 
-    if (address_list_add(list, text, why, sizeof why) != 0)
+    if (status == MIME_ERR_NOMEM)
+        errx(EX_OSERR, "out of memory");
+    if (status != MIME_OK)
         usage_error("--%s: %s", option, why);
 }
 
@@ -305,39 +304,6 @@ static void parts_load(struct build *b)
         attachment_make(&b->parts[b->part_count++], b->attachments[i]);
 }
 
-/* Fills buf with n random bytes: /dev/urandom, or else the time and the
- * process ID stirred (enough for unique boundaries). */
-static void random_bytes(unsigned char *buf, size_t n)
-{
-    static unsigned long long state;
-    FILE *f = fopen("/dev/urandom", "rb");
-
-    if (f && fread(buf, 1, n, f) == n) {
-        fclose(f);
-        return;
-    }
-    if (f)
-        fclose(f);
-    state ^= (unsigned long long)time(NULL) << 20 ^ (unsigned long long)getpid();
-    for (size_t i = 0; i < n; i++) {
-        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-        buf[i] = (unsigned char)(state >> 56);
-    }
-}
-
-static void hex_random(char *out, size_t bytes)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char r[32];
-
-    random_bytes(r, bytes);
-    for (size_t i = 0; i < bytes; i++) {
-        out[2 * i] = hex[r[i] >> 4];
-        out[2 * i + 1] = hex[r[i] & 15];
-    }
-    out[2 * bytes] = '\0';
-}
-
 /* True if no 7bit part holds the text of boundary. */
 static bool boundary_is_unused(const struct build *b, const char *boundary)
 {
@@ -358,7 +324,7 @@ static void boundary_make(const struct build *b, char *boundary)
 {
     do {
         memcpy(boundary, BOUNDARY_PREFIX, sizeof BOUNDARY_PREFIX - 1);
-        hex_random(boundary + sizeof BOUNDARY_PREFIX - 1, BOUNDARY_RANDOM_BYTES);
+        mime_random_hex(boundary + sizeof BOUNDARY_PREFIX - 1, BOUNDARY_RANDOM_BYTES);
     } while (!boundary_is_unused(b, boundary));
 }
 
@@ -492,46 +458,23 @@ static void entity_free(struct entity *e, bool top)
         free(e);
 }
 
-/* RFC 5322 3.3: "Tue, 14 Jan 2025 10:00:00 +0100", in English whatever
- * the locale. */
+/* The Date field (RFC 5322 3.6.1), now. */
 static void date_write(FILE *out)
 {
-    static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-                                        "Fri", "Sat" };
-    static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
-                                          "Jun", "Jul", "Aug", "Sep", "Oct",
-                                          "Nov", "Dec" };
-    time_t now = time(NULL);
-    struct tm tm;
-    char zone[8];
+    char date[MIME_DATE_SIZE];
 
-    if (!localtime_r(&now, &tm) || strftime(zone, sizeof zone, "%z", &tm) == 0)
+    if (mime_date_now(date) != 0)
         errx(EX_OSERR, "cannot read the clock");
-    fprintf(out, "Date: %s, %d %s %d %02d:%02d:%02d %s\n", days[tm.tm_wday],
-            tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
-            tm.tm_min, tm.tm_sec, zone);
+    fprintf(out, "Date: %s\n", date);
 }
 
-/* The host name, if it is a dot-atom (RFC 5322 3.6.4); else "localhost". */
-static void host_name(char *host, size_t size)
-{
-    if (gethostname(host, size) != 0 || host[0] == '\0' || host[0] == '.' ||
-        host[strlen(host) - 1] == '.' || strstr(host, "..") ||
-        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                     "0123456789.-") != strlen(host))
-        snprintf(host, size, "localhost");
-}
-
-/* RFC 5322 3.6.4: "<time.pid.random@host>", unique worldwide. */
+/* The Message-ID field (RFC 5322 3.6.4), unique worldwide. */
 static void message_id_write(FILE *out)
 {
-    char host[HOST_NAME_SIZE + 1] = "";
-    char random[2 * 8 + 1];
+    char id[MIME_MESSAGE_ID_SIZE];
 
-    host_name(host, HOST_NAME_SIZE);
-    hex_random(random, 8);
-    fprintf(out, "Message-ID: <%lld.%ld.%s@%s>\n", (long long)time(NULL),
-            (long)getpid(), random, host);
+    mime_message_id_make(id);
+    fprintf(out, "Message-ID: %s\n", id);
 }
 
 static void message_write(FILE *out, const struct build *b,

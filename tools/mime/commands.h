@@ -14,21 +14,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "parse.h"
+#include "mime_input.h"
+#include "mime_parse.h"
 
 int cmd_build(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 
-/*
- * Reads all of path ("-": standard input) into a malloc'd buffer (*data,
- * *size; one extra NUL byte after the data). Returns 0, or an errno value:
- * EFBIG when the input is larger than max bytes.
- */
-int file_read(const char *path, unsigned char **data, size_t *size,
-              size_t max);
-
-/* As file_read() with MIME_MESSAGE_MAX, but on failure prints why and
+/* As file_read() (lib/mime_input.h) with MIME_MESSAGE_MAX, but on failure prints why and
  * exits (EX_DATAERR for too big, EX_NOINPUT, EX_OSERR). */
 void file_load(const char *path, unsigned char **data, size_t *size);
 

@@ -1,13 +1,14 @@
 /*
  * header_write.c - folded, 7-bit header fields (RFC 5322 2.2.3, RFC 2047,
- * RFC 2231).
+ * RFC 2231), and address fields made of them.
  */
 #include "header_write.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "charset.h"
+#include "mime_charset.h"
 #include "mime_limits.h"
 
 /* "=?utf-8?q?" and "?=" around the encoded text (RFC 2047 2). */
@@ -356,4 +357,26 @@ void header_param(struct header_writer *w, const char *attr, const char *utf8)
         }
     }
     param_sections(w, attr, s, n, !printable, true);
+}
+
+void address_list_write(FILE *out, const char *name,
+                        const struct address_list *list)
+{
+    struct header_writer w;
+
+    header_begin(&w, out, name);
+    for (size_t i = 0; i < list->count; i++) {
+        const struct address *a = &list->items[i];
+        char token[MIME_ADDRESS_MAX + 4];
+        bool last = i + 1 == list->count;
+        int len;
+
+        header_phrase(&w, a->name);
+        if (a->name[0] != '\0')
+            len = snprintf(token, sizeof token, "<%s>%s", a->addr, last ? "" : ",");
+        else
+            len = snprintf(token, sizeof token, "%s%s", a->addr, last ? "" : ",");
+        header_token(&w, " ", token, (size_t)len);
+    }
+    header_end(&w);
 }

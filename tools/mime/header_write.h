@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "mime_address.h"
+
 struct header_writer {
     FILE *out;
     size_t column;      /* characters already on the current line */
@@ -46,5 +48,9 @@ void header_phrase(struct header_writer *w, const char *utf8);
  * printable ASCII. */
 void header_param(struct header_writer *w, const char *attr,
                   const char *utf8);
+
+/* Writes the field "name: a, b, ..." folded, display names encoded. */
+void address_list_write(FILE *out, const char *name,
+                        const struct address_list *list);
 
 #endif

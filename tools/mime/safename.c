@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "charset.h"
+#include "mime_charset.h"
 #include "mime_limits.h"
 #include "types.h"
 

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "charset.h"
-#include "header.h"
+#include "mime_charset.h"
+#include "mime_header.h"
 #include "mime_limits.h"
 
 /* Section numbers ("1.2.3") and tree prefixes grow with the depth; each

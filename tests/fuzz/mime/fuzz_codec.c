@@ -17,14 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "address.h"
-#include "charset.h"
-#include "decode.h"
 #include "encode.h"
-#include "header.h"
 #include "header_write.h"
+#include "mime_address.h"
+#include "mime_charset.h"
+#include "mime_decode.h"
+#include "mime_header.h"
 #include "mime_limits.h"
-#include "parse.h"
+#include "mime_parse.h"
 
 static void check(int ok, const char *what)
 {

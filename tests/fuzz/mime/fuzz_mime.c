@@ -1,5 +1,5 @@
 /*
- * fuzz_mime.c - libFuzzer target for the MIME parser of tools/mime.
+ * fuzz_mime.c - libFuzzer target for the MIME parser (lib/mime_parse.h).
  *
  * Any bytes go to mime_parse(), as a message from a stranger would. The
  * sanitizers catch memory errors and undefined behaviour; the checks below
@@ -18,10 +18,10 @@
 #include <string.h>
 
 #include "commands.h"
-#include "decode.h"
-#include "header.h"
+#include "mime_decode.h"
+#include "mime_header.h"
 #include "mime_limits.h"
-#include "parse.h"
+#include "mime_parse.h"
 #include "safename.h"
 
 static FILE *devnull;

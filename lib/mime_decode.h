@@ -1,5 +1,5 @@
 /*
- * decode.h - Content-Transfer-Encodings, from the wire back to the data:
+ * mime_decode.h - Content-Transfer-Encodings, from the wire back to the data:
  * base64 (RFC 2045 6.8), quoted-printable (RFC 2045 6.7), and the line ends
  * of 7bit and 8bit text (RFC 2045 2.7, 2.8).
  *
@@ -7,8 +7,8 @@
  * matching *_capacity() function; none allocates. Each is lenient, as mail
  * readers must be, and reports what it forgave in the DECODE_* bits.
  */
-#ifndef MIME_DECODE_H
-#define MIME_DECODE_H
+#ifndef CARTERO_MIME_DECODE_H
+#define CARTERO_MIME_DECODE_H
 
 #include <stddef.h>
 

@@ -1,9 +1,9 @@
 /*
- * charset.h - UTF-8 checks, conversion of the few legacy charsets Spanish
+ * mime_charset.h - UTF-8 checks, conversion of the few legacy charsets Spanish
  * and English mail still uses, and printing text safely on a terminal.
  */
-#ifndef MIME_CHARSET_H
-#define MIME_CHARSET_H
+#ifndef CARTERO_MIME_CHARSET_H
+#define CARTERO_MIME_CHARSET_H
 
 #include <stdbool.h>
 #include <stddef.h>

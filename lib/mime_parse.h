@@ -1,5 +1,5 @@
 /*
- * parse.h - the MIME parser: a message in memory becomes a tree of parts.
+ * mime_parse.h - the MIME parser: a message in memory becomes a tree of parts.
  *
  * The parser reads real-world mail (RFC 5322 with MIME, RFC 2045-2049):
  * CRLF or LF line ends, folded header fields, nested multiparts, parts
@@ -11,10 +11,12 @@
  * input that is no message at all) makes mime_parse() fail with a
  * message. It never reads outside the buffer and never recurses deeper than
  * MIME_DEPTH_MAX. It has no main() and does no I/O: the fuzz target in
- * tests/fuzz/mime/ calls it on arbitrary bytes.
+ * tests/fuzz/mime/ calls it on arbitrary bytes. mime shows and extracts
+ * what it finds; mailsend reads the envelope from the header block
+ * (mime_header.h).
  */
-#ifndef MIME_PARSE_H
-#define MIME_PARSE_H
+#ifndef CARTERO_MIME_PARSE_H
+#define CARTERO_MIME_PARSE_H
 
 #include <stddef.h>
 
@@ -57,10 +59,15 @@ enum mime_encoding {
 };
 
 /* One header field, unfolded (RFC 5322 2.2.3); value without the white
- * space around it, and not decoded (RFC 2047 decoding is for display). */
+ * space around it, and not decoded (RFC 2047 decoding is for display).
+ * raw is the field as it came, all its lines and their line ends, inside
+ * the parsed buffer: what a program copies or leaves out (mailsend drops
+ * the Bcc field, RFC 5322 3.6.3). */
 struct mime_header {
     char *name;
     char *value;
+    const unsigned char *raw;
+    size_t raw_size;
 };
 
 struct mime_part {

@@ -1,16 +1,18 @@
 /*
- * mime_limits.h - every limit of the mime program, in one place, each with
- * where its number comes from.
+ * mime_limits.h - every limit of the MIME code, in one place, each with
+ * where its number comes from: the parser and the address reader in lib/
+ * (which mime and mailsend share), and the mime program's writing and
+ * extracting.
  *
  * A parser for mail is a parser for hostile input: anyone can send you a
  * message. Each limit below says what happens when it is exceeded; none is
  * ever a silent truncation.
  */
-#ifndef MIME_LIMITS_H
-#define MIME_LIMITS_H
+#ifndef CARTERO_MIME_LIMITS_H
+#define CARTERO_MIME_LIMITS_H
 
 /*
- * Reading (mime show, mime extract, the parser).
+ * Reading (the parser; mime show, mime extract; mailsend).
  */
 
 /* The largest message we read; the whole message is held in memory. Ours:
@@ -41,6 +43,11 @@
  * part is treated as a single part and the defect is reported. */
 #define MIME_BOUNDARY_MAX 70
 
+/* An address, typed (mime build --to) or read from a field (mailsend): a
+ * path is at most 256 octets with its angle brackets (RFC 5321 4.5.3.1.3).
+ * Longer: refused, with the reason. */
+#define MIME_ADDRESS_MAX 254
+
 /*
  * Writing (mime build).
  */
@@ -62,10 +69,6 @@
 
 /* An encoded-word is at most 75 characters (RFC 2047 2). */
 #define MIME_ENCODED_WORD_MAX 75
-
-/* An address given on the command line: a path is at most 256 octets with
- * its angle brackets (RFC 5321 4.5.3.1.3). */
-#define MIME_ADDRESS_MAX 254
 
 /*
  * Extracting (mime extract).

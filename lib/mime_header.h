@@ -1,15 +1,15 @@
 /*
- * header.h - reading header fields: the header block (RFC 5322 2.2), the
+ * mime_header.h - reading header fields: the header block (RFC 5322 2.2), the
  * parameters of Content-Type and Content-Disposition (RFC 2045 5.1,
  * RFC 2183), RFC 2231 parameter values and RFC 2047 encoded-words.
  */
-#ifndef MIME_HEADER_H
-#define MIME_HEADER_H
+#ifndef CARTERO_MIME_HEADER_H
+#define CARTERO_MIME_HEADER_H
 
 #include <stddef.h>
 
 #include "mime_limits.h"
-#include "parse.h"
+#include "mime_parse.h"
 
 /*
  * Reads the header block at the start of s[0..n): the fields up to the

@@ -1,11 +1,11 @@
 /*
- * charset.c - UTF-8 checks, legacy charsets to UTF-8, safe printing.
+ * mime_charset.c - UTF-8 checks, legacy charsets to UTF-8, safe printing.
  *
  * We do not use iconv(3): mail in this course is UTF-8, US-ASCII or one of
  * the Latin charsets below, and small tables show students what a charset
  * is: a map from bytes to Unicode code points.
  */
-#include "charset.h"
+#include "mime_charset.h"
 
 #include <strings.h>
 

@@ -1,8 +1,8 @@
 /*
- * header.c - header fields: the header block, parameters, RFC 2231 values
+ * mime_header.c - header fields: the header block, parameters, RFC 2231 values
  * and RFC 2047 encoded-words.
  */
-#include "header.h"
+#include "mime_header.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "charset.h"
-#include "decode.h"
+#include "mime_charset.h"
+#include "mime_decode.h"
 
 /* Longest charset name we take from an encoded-word or RFC 2231 value;
  * IANA's longest registered name is 45 characters. */
@@ -97,6 +97,8 @@ static enum mime_status header_add(struct mime_part *part,
     h = &part->headers[count];
     h->name = strndup((const char *)field, name_len);
     h->value = value_unfold(field + colon + 1, field_len - colon - 1);
+    h->raw = field;
+    h->raw_size = field_len;
     part->header_count++;
     if (!h->name || !h->value)
         return MIME_ERR_NOMEM;

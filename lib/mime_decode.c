@@ -1,7 +1,7 @@
 /*
- * decode.c - base64, quoted-printable and line-end decoding (RFC 2045).
+ * mime_decode.c - base64, quoted-printable and line-end decoding (RFC 2045).
  */
-#include "decode.h"
+#include "mime_decode.h"
 
 #include <string.h>
 

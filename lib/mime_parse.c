@@ -1,12 +1,12 @@
 /*
- * parse.c - a message in memory becomes a tree of parts (RFC 2045, 2046).
+ * mime_parse.c - a message in memory becomes a tree of parts (RFC 2045, 2046).
  *
  * An entity is a header block and a body. A multipart body is cut at its
  * boundary lines into entities, each parsed the same way, one level deeper;
  * a message/rfc822 body is one entity. Any other body is a leaf, decoded
  * from its Content-Transfer-Encoding.
  */
-#include "parse.h"
+#include "mime_parse.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -15,8 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "decode.h"
-#include "header.h"
+#include "mime_decode.h"
+#include "mime_header.h"
 #include "mime_limits.h"
 
 struct parser {
