@@ -489,7 +489,7 @@ delivered_count() {
   send "Subject: cut"; send ""; send "half a message"
   disconnect
   # the session process removes its tmp/ file when it sees EOF
-  wait_for test -z "$(ls -A "$MAIL/bob/tmp")"
+  wait_for dir_is_empty "$MAIL/bob/tmp"
   [ "$(delivered_count bob)" -eq 0 ]
   connect; expect_reply 220
 }
@@ -501,7 +501,7 @@ delivered_count() {
   say "RCPT TO:<bob@hamburger.edu>" 250
   say "DATA" 354
   send "Subject: cut"
-  wait_for test -n "$(ls -A "$MAIL/bob/tmp")"
+  wait_for dir_has_files "$MAIL/bob/tmp"
   child=$(ls "$MAIL/bob/tmp" | sed -E 's/.*P([0-9]+)Q.*/\1/')
   kill -9 "$child"
   disconnect

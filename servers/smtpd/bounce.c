@@ -128,6 +128,7 @@ static int bounce_remotely(const struct smtpd_config *cfg, const struct queue_en
         fprintf(stderr, "smtpd: %s\n", err);
         return -1;
     }
+    queue_wake_runner(cfg->server.mail_root);   /* new mail: the next pass comes at once */
     return 0;
 }
 

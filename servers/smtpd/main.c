@@ -294,5 +294,7 @@ int main(int argc, char **argv)
         return status;
     if ((cfg.auth_required || cfg.tls_required) && check_policy(&cfg) != 0)
         return EX_USAGE;
-    return server_run(&cfg.server, smtpd_session, smtpd_busy, queue_runner, &cfg);
+    status = server_run(&cfg.server, smtpd_session, smtpd_busy, queue_runner, &cfg);
+    users_free(&cfg.server.users);
+    return status;
 }

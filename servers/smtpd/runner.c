@@ -50,6 +50,7 @@ struct hop_connection {
 
 struct runner {
     const struct smtpd_config *cfg;
+    struct transcript log;         /* the runner's own notes (-v) */
     SSL_CTX *tls;                  /* for opportunistic STARTTLS: no verification */
     struct hop_connection hop;
 };
@@ -119,7 +120,7 @@ static void send_to_hop(struct runner *r, const struct route *route, const struc
             }
             return;
         }
-        transcript_note(&r->hop.client.log, "queue: sending %s to %s:%s for %zu recipient(s)",
+        transcript_note(&r->log, "queue: sending %s to %s:%s for %zu recipient(s)",
                         e->id, route->host, route->port, n);
         rewind(message);
         smtp_client_send(&r->hop.client, e->sender, rcpts, n, message, results);
@@ -222,7 +223,7 @@ static void settle(struct runner *r, struct queue_entry *e, struct smtp_rcpt_res
         fprintf(stderr, "smtpd: queue: cannot write the bounce for %s; it stays queued\n", e->id);
     else if (nleft == 0) {
         queue_remove(cfg->server.mail_root, e->id);
-        transcript_note(&r->hop.client.log, "queue: %s is done: removed from the queue", e->id);
+        transcript_note(&r->log, "queue: %s is done: removed from the queue", e->id);
         free(failed);
         return;
     } else {
@@ -234,7 +235,7 @@ static void settle(struct runner *r, struct queue_entry *e, struct smtp_rcpt_res
         snprintf(e->last_error, sizeof e->last_error, "%s", last_error);
     if (queue_write(cfg->server.mail_root, e) != 0)
         fprintf(stderr, "smtpd: queue: cannot update %s: %s\n", e->id, strerror(errno));
-    transcript_note(&r->hop.client.log, "queue: %s deferred: %s (attempt %d)", e->id,
+    transcript_note(&r->log, "queue: %s deferred: %s (attempt %d)", e->id,
                     e->last_error, e->attempts);
     free(failed);
 }
@@ -361,13 +362,15 @@ void queue_runner(const struct server_config *server, const sigset_t *wait_mask,
     }
     write_pid_file(r.cfg->server.mail_root);
     r.tls = tls_client_context(NULL, true, err, sizeof err);
-    transcript_init(&r.hop.client.log, stderr, r.cfg->server.verbose, 0, false);
+    transcript_init(&r.log, stderr, r.cfg->server.verbose, 0, false);
 
-    bool flush = false;
+    /* At start, one pass over everything, due or not: what a server that
+     * was down (or killed) left in the queue goes out now. */
+    bool flush = true;
     while (!server_stopping()) {
         new_mail = 0;
         if (flush)
-            transcript_note(&r.hop.client.log, "queue: flush requested: trying every message now");
+            transcript_note(&r.log, "queue: trying every message now");
         time_t next = run_queue(&r, flush);
         wait_for_work(r.cfg, next, &mask);
         flush = server_hangup_received();

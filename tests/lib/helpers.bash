@@ -12,6 +12,11 @@ CARTERO_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 : "${CARTERO_BIN:=$CARTERO_ROOT/bin}"
 export CARTERO_ROOT CARTERO_BIN
 
+# dir_has_files DIR / dir_is_empty DIR - conditions for wait_for (which runs
+# its command again each time; a "$(...)" in its arguments would not be).
+dir_has_files() { [ -n "$(ls -A "$1" 2>/dev/null)" ]; }
+dir_is_empty() { [ -z "$(ls -A "$1" 2>/dev/null)" ]; }
+
 # wait_for CONDITION... - retry a command for up to 10 s, every 20 ms.
 wait_for() {
   local i
