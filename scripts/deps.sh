@@ -26,6 +26,7 @@ test_pkgs=(
   "bats-assert:/usr/lib/bats/bats-assert/load.bash"
   "python3:python3"
   "tmux:/usr/bin/tmux"
+  "mpack:/usr/bin/munpack"
 )
 interop_pkgs=(
   "swaks:/usr/bin/swaks"
@@ -33,8 +34,8 @@ interop_pkgs=(
   "fetchmail:/usr/bin/fetchmail"
   "netcat-openbsd:/usr/bin/nc.openbsd"
   "expect:/usr/bin/expect"
-  "mpack:/usr/bin/munpack"
   "mutt:/usr/bin/mutt"
+  "postfix:/usr/sbin/postfix"
 )
 
 wanted=("${build_pkgs[@]}")
@@ -71,6 +72,12 @@ fi
 
 echo "deps: installing missing packages with apt-get: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is only a peer for the interop tests, which run private instances:
+# "No configuration" keeps the package from setting up and starting a
+# system mail server.
+if [[ " ${missing[*]} " == *" postfix "* ]]; then
+  echo "postfix postfix/main_mailer_type select No configuration" | "${sudo[@]}" debconf-set-selections
+fi
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "deps: installed ${missing[*]}"
