@@ -108,8 +108,7 @@ int maildir_open(const char *dir, struct maildir_message *m,
     return 0;
 }
 
-/* fsync(2) a directory, so that a rename or link in it is on disk. */
-static int sync_dir(const char *path)
+int maildir_sync_dir(const char *path)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -133,7 +132,7 @@ static int place_in_new(struct maildir_message *m, const char *dir, bool first,
     }
     /* link(2) is as atomic as rename(2): the file appears whole or not at all. */
     int rc = first ? rename(m->tmp_path, newpath) : link(m->tmp_path, newpath);
-    if (rc != 0 || sync_dir(newdir) != 0) {
+    if (rc != 0 || maildir_sync_dir(newdir) != 0) {
         snprintf(err, errlen, "cannot deliver into %s: %s", newdir, strerror(errno));
         return -1;
     }

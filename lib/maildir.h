@@ -48,6 +48,12 @@ int maildir_open(const char *dir, struct maildir_message *m,
 int maildir_commit(struct maildir_message *m, const char *const dirs[],
                    size_t ndirs, char *err, size_t errlen);
 
+/*
+ * fsync(2) of a directory: after a rename or link in it, this is what puts
+ * the new name itself on disk. 0, or -1 with errno set.
+ */
+int maildir_sync_dir(const char *path);
+
 /* Drops an unfinished message: closes and removes the tmp/ file. */
 void maildir_abort(struct maildir_message *m);
 

@@ -47,16 +47,6 @@ int queue_open(const char *mail_root, struct maildir_message *m, char *err, size
     return 0;
 }
 
-static int sync_dir(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 /* Writes the envelope text of e into f. */
 static void write_envelope(FILE *f, const struct queue_entry *e)
 {
@@ -92,7 +82,7 @@ int queue_write(const char *mail_root, const struct queue_entry *e)
         return -1;
     }
     queue_path(mail_root, "env", "", tmp, sizeof tmp);
-    return sync_dir(tmp);
+    return maildir_sync_dir(tmp);
 }
 
 int queue_commit(const char *mail_root, struct maildir_message *m, const char *sender,
@@ -201,7 +191,7 @@ void queue_remove(const char *mail_root, const char *id)
     queue_path(mail_root, "env", id, path, sizeof path);
     unlink(path);
     queue_path(mail_root, "env", "", path, sizeof path);
-    sync_dir(path);
+    maildir_sync_dir(path);
     queue_message_path(mail_root, id, path, sizeof path);
     unlink(path);
 }
