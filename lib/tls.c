@@ -68,6 +68,10 @@ static void format_time(const ASN1_TIME *t, char *buf, size_t len)
 static void explain_verify_error(SSL *ssl, long result, const char *host, char *err, size_t errlen)
 {
     X509 *cert = SSL_get0_peer_certificate(ssl);
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+    /* After a failed handshake OpenSSL keeps the chain the server sent, not its certificate. */
+    if (cert == NULL && chain != NULL && sk_X509_num(chain) > 0)
+        cert = sk_X509_value(chain, 0);
     char name[256] = "(none)", when[64] = "";
 
     switch (result) {

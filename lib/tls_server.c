@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/err.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -81,6 +82,16 @@ static void describe_non_tls(int fd, char *buf, size_t len)
         buf[0] = '\0';
 }
 
+/* True when the client closed the connection mid-handshake (OpenSSL 3: "unexpected eof"). */
+static bool peer_closed_early(void)
+{
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+    return ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+#else
+    return false;
+#endif
+}
+
 int tls_server_start(struct conn *c, SSL_CTX *ctx, size_t *dropped,
                      char *err, size_t errlen)
 {
@@ -98,6 +109,7 @@ int tls_server_start(struct conn *c, SSL_CTX *ctx, size_t *dropped,
         struct timeval tv = {.tv_sec = c->timeout_seconds};
         setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     }
+    errno = 0;
     int rc = SSL_accept(ssl);
     if (rc == 1) {
         c->tls = ssl;
@@ -105,7 +117,7 @@ int tls_server_start(struct conn *c, SSL_CTX *ctx, size_t *dropped,
     }
     int e = SSL_get_error(ssl, rc);
     char detail[256], sent[80];
-    if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN) {
+    if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN || peer_closed_early()) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             snprintf(err, errlen, "TLS handshake failed: the client sent nothing for %d seconds",
                      c->timeout_seconds);

@@ -1,8 +1,11 @@
 /*
  * auth.c - the AUTHORIZATION state (RFC 1939 4, 7): who is the client?
  *
- * Two ways in:
+ * Three ways in:
  *   USER bob / PASS hungry   the password crosses the network as typed;
+ *   AUTH PLAIN AGJvYgBodW5ncnk=  the same password in Base64, which hides
+ *                            nothing (tls_auth.c). These two only under
+ *                            TLS, unless --plaintext-auth says otherwise;
  *   APOP bob <digest>        only MD5(timestamp + password) crosses: the
  *                            timestamp is new in every greeting, so an
  *                            overheard digest is worth nothing next time
@@ -24,29 +27,12 @@
 
 #define MD5_HEX_LENGTH 32   /* RFC 1939 7: the digest is 16 octets in lowercase hex */
 
-/* True for 127.0.0.0/8 and ::1 (and 127.x written as an IPv4-mapped IPv6 address). */
-static bool is_loopback(const char *address)
-{
-    return strncmp(address, "127.", 4) == 0 || strcmp(address, "::1") == 0 ||
-           strncmp(address, "::ffff:127.", 11) == 0;
-}
-
-bool auth_plaintext_allowed(const struct session *s)
-{
-    switch (s->cfg->plaintext) {
-    case PLAINTEXT_ALWAYS:
-        return true;
-    case PLAINTEXT_LOOPBACK:
-        /* Over TLS (--implicit-tls) the password is encrypted on the way. */
-        return is_loopback(s->peer_address) || s->conn->tls != NULL;
-    case PLAINTEXT_NEVER:
-        break;
-    }
-    return false;
-}
-
-/* A failed login: wait, answer, and after too many, hang up. */
-static void fail_login(struct session *s, const char *why)
+/*
+ * A failed login, by PASS, APOP or AUTH: wait, answer, and after too many,
+ * hang up. why goes to the transcript only; the client gets the same
+ * answer whatever went wrong.
+ */
+void auth_fail(struct session *s, const char *why)
 {
     transcript_note(s->conn->log, "login failed: %s", why);
     s->user[0] = '\0';
@@ -97,15 +83,6 @@ static void log_in(struct session *s, const char *name)
     reply(s, "+OK user successfully logged on");
 }
 
-static bool plaintext_refused(struct session *s)
-{
-    if (auth_plaintext_allowed(s))
-        return false;
-    reply(s, "-ERR [AUTH] plaintext authentication disallowed on this connection: "
-          "use APOP (see --plaintext-auth)");
-    return true;
-}
-
 /*
  * USER (RFC 1939 7). Always "+OK", even for a user we do not know: the
  * answer to PASS is where a login fails, and it says nothing about which
@@ -113,7 +90,7 @@ static bool plaintext_refused(struct session *s)
  */
 void auth_user(struct session *s, const char *name)
 {
-    if (plaintext_refused(s))
+    if (auth_plaintext_refused(s))
         return;
     if (strlen(name) > USERS_NAME_MAX) {
         reply(s, "-ERR [AUTH] user name too long (at most %d characters)", USERS_NAME_MAX);
@@ -123,23 +100,33 @@ void auth_user(struct session *s, const char *name)
     reply(s, "+OK send PASS");
 }
 
-/* PASS (RFC 1939 7): the password for the name USER gave. */
-void auth_pass(struct session *s, const char *password)
+/*
+ * Checks name and password against the users file and logs in, or fails
+ * (auth_fail: the delay, the one -ERR). PASS and AUTH PLAIN both end here.
+ */
+void auth_with_password(struct session *s, const char *name, const char *password)
 {
-    if (plaintext_refused(s))
-        return;
-    char name[USERS_NAME_MAX + 1];
-    snprintf(name, sizeof name, "%s", s->user);
-    const struct user *u = users_find(&s->cfg->server.users, name);
+    const struct user *u = strlen(name) <= USERS_NAME_MAX
+                           ? users_find(&s->cfg->server.users, name) : NULL;
     if (u == NULL) {
-        fail_login(s, "no such user");
+        auth_fail(s, "no such user");
         return;
     }
     if (!users_check_password(u, password)) {
-        fail_login(s, "wrong password");
+        auth_fail(s, "wrong password");
         return;
     }
-    log_in(s, name);
+    log_in(s, u->name);
+}
+
+/* PASS (RFC 1939 7): the password for the name USER gave. */
+void auth_pass(struct session *s, const char *password)
+{
+    if (auth_plaintext_refused(s))
+        return;
+    char name[USERS_NAME_MAX + 1];
+    snprintf(name, sizeof name, "%s", s->user);
+    auth_with_password(s, name, password);
 }
 
 /* Writes MD5(timestamp secret) in lowercase hex into hex (MD5_HEX_LENGTH + 1). 0 or -1. */
@@ -171,7 +158,7 @@ void auth_apop(struct session *s, const char *name, const char *digest)
 
     s->user[0] = '\0';
     if (strlen(digest) != MD5_HEX_LENGTH) {
-        fail_login(s, "the digest is not 32 hex digits");
+        auth_fail(s, "the digest is not 32 hex digits");
         return;
     }
     for (size_t i = 0; i <= MD5_HEX_LENGTH; i++)
@@ -179,20 +166,20 @@ void auth_apop(struct session *s, const char *name, const char *digest)
     const struct user *u = strlen(name) <= USERS_NAME_MAX
                            ? users_find(&s->cfg->server.users, name) : NULL;
     if (u == NULL) {
-        fail_login(s, "no such user");
+        auth_fail(s, "no such user");
         return;
     }
     if (strcmp(u->scheme, "PLAIN") != 0) {
-        fail_login(s, "APOP needs the password itself: this user has a hashed "
+        auth_fail(s, "APOP needs the password itself: this user has a hashed "
                    "({SHA512-CRYPT}) password");
         return;
     }
     if (apop_digest(s->timestamp, u->secret, expected) != 0) {
-        fail_login(s, "MD5 is not available");
+        auth_fail(s, "MD5 is not available");
         return;
     }
     if (CRYPTO_memcmp(expected, given, MD5_HEX_LENGTH) != 0) {
-        fail_login(s, "wrong digest");
+        auth_fail(s, "wrong digest");
         return;
     }
     log_in(s, u->name);

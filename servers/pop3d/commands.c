@@ -33,7 +33,7 @@ static bool check_authorization(struct session *s)
 {
     if (s->state == STATE_AUTHORIZATION)
         return true;
-    reply(s, "-ERR already logged in: USER, PASS and APOP belong to the "
+    reply(s, "-ERR already logged in: USER, PASS, APOP and AUTH belong to the "
           "AUTHORIZATION state (RFC 1939 4)");
     return false;
 }
@@ -52,8 +52,8 @@ static bool check_transaction(struct session *s)
 {
     if (s->state == STATE_TRANSACTION)
         return true;
-    reply(s, "-ERR log in first: USER and PASS (or APOP); this command belongs to the "
-          "TRANSACTION state (RFC 1939 5)");
+    reply(s, "-ERR log in first: USER and PASS (or APOP, or AUTH); this command belongs "
+          "to the TRANSACTION state (RFC 1939 5)");
     return false;
 }
 
@@ -297,7 +297,12 @@ static void proceed_noop(struct session *s, char **argv)
 
 /* --- proceed steps: any state --- */
 
-/* RFC 2449 5: the capabilities, one per line; CAPA works before and after login. */
+/*
+ * RFC 2449 5: the capabilities, one per line; CAPA works before and after
+ * login. The list changes with TLS: before STLS a careful server offers
+ * no way to send a password in clear (no USER, no SASL PLAIN), and after
+ * it, STLS is gone (RFC 2595 4).
+ */
 static void proceed_capa(struct session *s, char **argv)
 {
     (void)argv;
@@ -305,8 +310,12 @@ static void proceed_capa(struct session *s, char **argv)
     listing_add(&l, "+OK Capability list follows");
     listing_add(&l, "TOP");
     listing_add(&l, "UIDL");
-    if (auth_plaintext_allowed(s))
+    if (tls_stls_offered(s))
+        listing_add(&l, "STLS");             /* RFC 2595 4 */
+    if (auth_plaintext_allowed(s)) {
         listing_add(&l, "USER");             /* RFC 2449 6.8: USER/PASS may be used */
+        listing_add(&l, "SASL PLAIN");       /* RFC 5034 6: AUTH PLAIN may be used */
+    }
     listing_add(&l, "RESP-CODES");           /* RFC 2449 6.4: [IN-USE] and others */
     listing_add(&l, "AUTH-RESP-CODE");       /* RFC 3206: [AUTH], [SYS/TEMP] */
     listing_add(&l, "PIPELINING");           /* RFC 2449 6.6 */
@@ -341,6 +350,8 @@ static const struct command commands[] = {
     {"USER", 1, 1, "USER name", check_authorization, proceed_user},
     {"PASS", 1, ARGS_REST, "PASS secret", check_pass, proceed_pass},
     {"APOP", 2, 2, "APOP name digest", check_authorization, proceed_apop},
+    {"AUTH", 0, 2, "AUTH [mechanism [initial-response]]", check_authorization, sasl_proceed_auth},
+    {"STLS", 0, 0, "STLS", tls_check_stls, tls_proceed_stls},
     {"STAT", 0, 0, "STAT", check_transaction, proceed_stat},
     {"LIST", 0, 1, "LIST [message]", check_transaction, proceed_list},
     {"RETR", 1, 1, "RETR message", check_transaction, proceed_retr},

@@ -1,6 +1,6 @@
 /*
- * pop3d - Cartero's POP3 server (RFC 1939, with RFC 2449's CAPA), for
- * teaching and labs.
+ * pop3d - Cartero's POP3 server (RFC 1939, with RFC 2449's CAPA, RFC 2595's
+ * STLS and RFC 5034's AUTH), for teaching and labs.
  *
  * main() reads the options and hands over to server_run() (lib/server.c),
  * which accepts each connection and runs pop3d_session() (session.c) in a
@@ -27,21 +27,27 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: pop3d -u FILE [-l ADDR] [-p PORT] [--port-file FILE] [-m DIR] [-d DOMAIN]...\n"
             "             [-v] [--timeout SECS] [--max-sessions N]\n"
+            "             [--tls-cert FILE [--tls-key FILE] [--implicit-tls]]\n"
             "             [--plaintext-auth never|loopback|always] [--auth-failure-delay SECS]\n"
             "\n"
             "A POP3 server (RFC 1939) that lets each user of FILE take mail out of\n"
             "the Maildir DIR/<user>/. Talk to it by hand: telnet 127.0.0.1 1110\n"
+            "With --tls-cert it offers STLS (RFC 2595); with --implicit-tls too, it\n"
+            "speaks TLS from the first byte, as POP3S on port 995 does.\n"
             "\n");
     server_usage_common(out, POP3_PORT_DEFAULT, POP3_TIMEOUT_SECONDS);
     fprintf(out,
-            "      --plaintext-auth WHEN  when USER and PASS may be used: never (APOP only),\n"
-            "                      loopback (from 127.0.0.0/8 and ::1; the default), always\n"
+            "      --plaintext-auth WHEN  when USER/PASS and AUTH PLAIN may be used without\n"
+            "                      TLS: never, loopback (from 127.0.0.0/8 and ::1; the\n"
+            "                      default), always. Under TLS they always may, and so\n"
+            "                      may APOP, which never sends the password\n"
             "      --auth-failure-delay SECS  wait this long before answering a failed\n"
             "                      login (default %d; 0 to 60)\n"
             "\n"
             "-u is required: it says who may log in.\n"
             "Exit status: 0 stopped by SIGTERM or SIGINT; 64 bad usage; 66 users file\n"
-            "unreadable; 69 port in use; 71 other system error. See pop3d(8).\n",
+            "unreadable; 69 port in use; 71 other system error; 73 mail root cannot be\n"
+            "created; 78 the certificate or key cannot be loaded. See pop3d(8).\n",
             POP3_AUTH_FAILURE_DELAY_SECONDS);
 }
 
@@ -121,9 +127,10 @@ int main(int argc, char **argv)
     cfg.plaintext = PLAINTEXT_LOOPBACK;
     cfg.auth_failure_delay = POP3_AUTH_FAILURE_DELAY_SECONDS;
     parse_options(argc, argv, &cfg);
-    if (server_prepare(&cfg.server) != 0)
-        return EX_NOINPUT;
-    int status = server_run(&cfg.server, pop3d_session, pop3d_busy, NULL, &cfg);
+    int status = server_prepare(&cfg.server);   /* 66 users file, 78 certificate, 73 mail root */
+    if (status != EX_OK)
+        return status;
+    status = server_run(&cfg.server, pop3d_session, pop3d_busy, NULL, &cfg);
     users_free(&cfg.server.users);
     SSL_CTX_free(cfg.server.tls);     /* NULL without --tls-cert: a no-op */
     return status;

@@ -6,6 +6,8 @@
  *   session.c   one session: the greeting, then read a command, run it, repeat
  *   commands.c  the command table: for each command a check and a proceed step
  *   auth.c      the AUTHORIZATION state: USER, PASS, APOP, and the lock
+ *   tls_auth.c  STLS (TLS after the greeting, RFC 2595), when a password may
+ *               cross the network, and AUTH PLAIN (SASL, RFC 5034)
  *   maildrop.c  the maildrop: Maildir new/ and cur/, numbers, sizes, UIDL,
  *               and the UPDATE state that really deletes
  *   wire.c      a stored message as it travels: CRLF line ends and
@@ -13,7 +15,10 @@
  *
  * RFC 1939 gives a session three states:
  *
- *   AUTHORIZATION --USER+PASS or APOP--> TRANSACTION --QUIT--> UPDATE
+ *   AUTHORIZATION --USER+PASS, APOP or AUTH--> TRANSACTION --QUIT--> UPDATE
+ *
+ * STLS, in AUTHORIZATION only, keeps the state but starts TLS: the
+ * session goes on encrypted, and forgets what USER said before.
  *
  * Only QUIT in TRANSACTION leads to UPDATE, where messages marked with
  * DELE are removed. A connection that drops, or times out, removes nothing.
@@ -35,17 +40,25 @@
 #define POP3_COMMAND_LINE_MAX 255         /* RFC 2449 4: a command line, CRLF included */
 #define POP3_RESPONSE_LINE_MAX 512        /* RFC 2449 4: a response line, CRLF included */
 #define POP3_ARGUMENTS_MAX 2              /* RFC 1939: TOP msg n and APOP name digest take two */
+#define POP3_SASL_LINE_MAX 1024           /* a client's answer to "+ " (RFC 5034 4): the Base64 of
+                                             "authzid NUL user NUL password" at our name and
+                                             password limits, with room to spare */
 #define POP3_UNIQUE_ID_MAX 70             /* RFC 1939 7: a unique-id is 1 to 70 octets 0x21-0x7E */
 #define POP3_TIMESTAMP_MAX 128            /* the APOP banner <pid.random.time@host> (RFC 1939 7) */
 #define POP3_AUTH_FAILURE_DELAY_SECONDS 1 /* after each failed login: slows down password guessing */
 #define POP3_AUTH_FAILURES_MAX 3          /* then the connection is closed */
 #define POP3_ERRORS_MAX 50                /* -ERR replies before we give up on the client */
 
-/* --plaintext-auth: when USER and PASS may be used (RFC 2595 2.2 asks servers to refuse clear passwords). */
+/*
+ * --plaintext-auth: when USER/PASS and AUTH PLAIN, which send the password
+ * itself, may be used on a connection without TLS (RFC 2595 2.2 asks
+ * servers to refuse clear passwords). Under TLS they always may; APOP,
+ * which never sends the password, always may.
+ */
 enum plaintext_policy {
-    PLAINTEXT_NEVER,     /* only APOP */
-    PLAINTEXT_LOOPBACK,  /* only from 127.0.0.0/8 and ::1, where no one else can listen */
-    PLAINTEXT_ALWAYS
+    PLAINTEXT_NEVER,     /* only under TLS (STLS or --implicit-tls) */
+    PLAINTEXT_LOOPBACK,  /* also from 127.0.0.0/8 and ::1, where no one else can listen */
+    PLAINTEXT_ALWAYS     /* also in clear text, over any network */
 };
 
 struct pop3d_config {
@@ -105,10 +118,20 @@ int reply(struct session *s, const char *fmt, ...) __attribute__((format(printf,
 void command_dispatch(struct session *s, char *line);
 
 /* auth.c */
-bool auth_plaintext_allowed(const struct session *s);
 void auth_user(struct session *s, const char *name);
 void auth_pass(struct session *s, const char *password);
 void auth_apop(struct session *s, const char *name, const char *digest);
+void auth_with_password(struct session *s, const char *name, const char *password);
+void auth_fail(struct session *s, const char *why);
+
+/* tls_auth.c */
+bool session_tls_active(const struct session *s);
+bool tls_stls_offered(const struct session *s);
+bool auth_plaintext_allowed(const struct session *s);
+bool auth_plaintext_refused(struct session *s);
+bool tls_check_stls(struct session *s);
+void tls_proceed_stls(struct session *s, char **argv);
+void sasl_proceed_auth(struct session *s, char **argv);
 
 /* maildrop.c */
 enum lock_result { LOCK_OK, LOCK_BUSY, LOCK_ERROR };

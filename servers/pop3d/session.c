@@ -130,13 +130,23 @@ static void end_without_quit(struct session *s, enum line_status st)
 }
 
 /*
- * Shows a command line in the transcript; a password is replaced by stars.
- * (It still crossed the network as typed: that is what APOP avoids.)
+ * Shows a command line in the transcript; a password is replaced by stars,
+ * and so is AUTH PLAIN's initial response, the Base64 of one. (Without TLS
+ * it still crossed the network as typed: that is what STLS and APOP avoid.)
  */
 static void show_command(const struct session *s, const struct line *line)
 {
-    if (strncasecmp(line->text, "PASS ", 5) == 0) {
-        const char *hidden = "PASS ******** (sent in clear; hidden here)";
+    char hidden[POP3_COMMAND_LINE_MAX + 64];
+    const char *mechanism = line->text + 5 + strspn(line->text + 5, " ");
+    int n = -1;
+
+    if (strncasecmp(line->text, "PASS ", 5) == 0)
+        n = snprintf(hidden, sizeof hidden, "PASS ******** (sent %s; hidden here)",
+                     session_tls_active(s) ? "under TLS" : "in clear");
+    else if (strncasecmp(line->text, "AUTH ", 5) == 0 && strchr(mechanism, ' ') != NULL)
+        n = snprintf(hidden, sizeof hidden, "AUTH %.*s ******** (a password in Base64; "
+                     "hidden here)", (int)strcspn(mechanism, " "), mechanism);
+    if (n > 0) {
         transcript_received(s->conn->log, hidden, strlen(hidden));
     } else {
         transcript_received(s->conn->log, line->text, line->len);

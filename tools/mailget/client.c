@@ -5,16 +5,23 @@
  * "If you can program sockets, you can write a mail client": each step is
  * one line sent and one reply read. lib/reply.h knows where a reply ends,
  * including the multi-line ones that end with a lone ".".
+ *
+ * With TLS (lib/tls.h) the same lines travel encrypted: --tls starts it
+ * before the greeting (POP3S, port 995), --starttls after it, with STLS
+ * (RFC 2595 4). The code above the connection does not change.
  */
 #include <openssl/evp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "mailget.h"
 #include "net.h"
+#include "tls.h"
 
 void client_fail(struct client *c, int code, const char *fmt, ...)
 {
@@ -156,6 +163,62 @@ static void keep_timestamp(struct client *c, const char *greeting)
         snprintf(c->timestamp, sizeof c->timestamp, "%.*s", (int)(close - open + 1), open);
 }
 
+/* Shows tls_write_summary's lines (protocol, certificate, verification) in the -v transcript. */
+static void show_tls_summary(struct client *c)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL)
+        return;
+    tls_write_summary(&c->conn, mem);
+    fclose(mem);
+    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n"))
+        transcript_note(&c->log, "%s", line);
+    free(text);
+}
+
+/*
+ * Runs the TLS handshake on the connection, checking the server's
+ * certificate against the system's CAs and --cafile, and its name against
+ * HOST (lib/tls.c explains every failure in plain words). 0, or -1 after
+ * client_fail.
+ */
+static int start_tls(struct client *c, const struct options *o)
+{
+    char err[640];
+    size_t dropped = 0;
+
+    /* A TLS write to a server that has gone would raise SIGPIPE and kill us silently. */
+    signal(SIGPIPE, SIG_IGN);
+    c->tls_ctx = tls_client_context(o->cafile, o->insecure, err, sizeof err);
+    if (c->tls_ctx == NULL) {
+        client_fail(c, o->cafile != NULL ? EX_NOINPUT : EX_SOFTWARE, "%s", err);
+        return -1;
+    }
+    if (tls_client_start(&c->conn, c->tls_ctx, o->host, &dropped, err, sizeof err) != 0) {
+        client_fail(c, EX_UNAVAILABLE, "TLS failed: %s", err);
+        return -1;
+    }
+    if (dropped > 0)
+        transcript_note(&c->log, "threw away %zu octets the server sent in clear text after "
+                        "its +OK, never read (RFC 2595 4)", dropped);
+    show_tls_summary(c);
+    return 0;
+}
+
+/* STLS (RFC 2595 4): after the greeting, ask for TLS; +OK, then the handshake. 0 or -1. */
+static int negotiate_stls(struct client *c, const struct options *o)
+{
+    int rc = client_command(c, "STLS");
+    if (rc == 1) {
+        client_fail(c, EX_UNAVAILABLE, "the server refused STLS: %.200s (a server without a "
+                    "certificate has no TLS; on port 995 use --tls instead)", c->reply.text);
+        return -1;
+    }
+    return rc == 0 ? start_tls(c, o) : -1;
+}
+
 int client_connect(struct client *c, const struct options *o)
 {
     char err[512];
@@ -170,6 +233,8 @@ int client_connect(struct client *c, const struct options *o)
         return -1;
     }
     conn_init(&c->conn, fd, o->timeout_seconds, &c->log);
+    if (o->tls == TLS_MODE_IMPLICIT && start_tls(c, o) != 0)
+        return -1;
     reply_expect_greeting(&e, REPLY_POP3);
     enum reply_step step = reply_read(&c->conn, &e, &c->reply, c->line, sizeof c->line,
                                       NULL, NULL);
@@ -181,16 +246,25 @@ int client_connect(struct client *c, const struct options *o)
         client_fail(c, EX_TEMPFAIL, "the server refused the connection: %.200s", c->reply.text);
         return -1;
     }
-    keep_timestamp(c, c->reply.text);
+    keep_timestamp(c, c->reply.text);   /* APOP answers this greeting's, even after STLS */
+    if (o->tls == TLS_MODE_STLS && negotiate_stls(c, o) != 0)
+        return -1;
     return 0;
 }
 
-/* A refused login: [IN-USE] and [SYS/TEMP] may work later (RFC 2449 8, RFC 3206). */
-static void fail_login(struct client *c)
+/*
+ * A refused login: [IN-USE] and [SYS/TEMP] may work later (RFC 2449 8,
+ * RFC 3206). A server that takes no clear-text password gets a hint.
+ */
+static void fail_login(struct client *c, const struct options *o)
 {
     bool temporary = strstr(c->reply.text, "[IN-USE]") != NULL ||
                      strstr(c->reply.text, "[SYS/TEMP]") != NULL;
-    client_fail(c, temporary ? EX_TEMPFAIL : EX_NOPERM, "login refused: %.200s", c->reply.text);
+    bool wants_tls = o->tls == TLS_MODE_NONE && !o->apop &&
+                     strstr(c->reply.text, "plaintext") != NULL;
+    client_fail(c, temporary ? EX_TEMPFAIL : EX_NOPERM, "login refused: %.200s%s",
+                c->reply.text, wants_tls ? " (the server wants TLS first: add --starttls, "
+                "or --tls for its port 995)" : "");
 }
 
 /* MD5(timestamp password) in lowercase hex, the APOP digest (RFC 1939 7). 0 or -1. */
@@ -225,7 +299,7 @@ static int login_apop(struct client *c, const struct options *o, const char *pas
     }
     int rc = client_command(c, "APOP %s %s", o->user, digest);
     if (rc == 1)
-        fail_login(c);
+        fail_login(c, o);
     return rc == 0 ? 0 : -1;
 }
 
@@ -237,7 +311,7 @@ int client_login(struct client *c, const struct options *o, const char *password
         return login_apop(c, o, password);
     int rc = client_command(c, "USER %s", o->user);
     if (rc == 1)
-        fail_login(c);
+        fail_login(c, o);
     if (rc != 0)
         return -1;
     int n = snprintf(line, sizeof line, "PASS %s", password);
@@ -250,13 +324,16 @@ int client_login(struct client *c, const struct options *o, const char *password
         return -1;
     rc = read_reply(c, line, NULL, NULL);
     if (rc == 1)
-        fail_login(c);
+        fail_login(c, o);
     return rc == 0 ? 0 : -1;
 }
 
 void client_close(struct client *c)
 {
+    tls_close(&c->conn);          /* a TLS goodbye (close_notify); no-op without TLS */
     if (c->conn.fd >= 0)
         close(c->conn.fd);
     c->conn.fd = -1;
+    SSL_CTX_free(c->tls_ctx);     /* NULL without TLS: a no-op */
+    c->tls_ctx = NULL;
 }

@@ -3,6 +3,7 @@
  * slides, in both of its modes (download and delete; download and keep).
  *
  *     mailget -u bob --password-file pw 127.0.0.1:1110 -o inbox
+ *     mailget --starttls --cafile certs/ca.pem -u bob ... 127.0.0.1:1110 -o inbox
  *
  * main() reads the options and the password, then runs one POP3 session:
  * connect and greeting, login (client.c), the downloads and QUIT (fetch.c).
@@ -20,13 +21,17 @@
 #include "maildir.h"
 #include "mailget.h"
 
-enum { OPT_PASSWORD_FILE = 1000, OPT_KEEP, OPT_APOP, OPT_TIMEOUT };
+enum {
+    OPT_PASSWORD_FILE = 1000, OPT_KEEP, OPT_APOP, OPT_TIMEOUT,
+    OPT_TLS, OPT_STARTTLS, OPT_CAFILE, OPT_INSECURE,
+};
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: mailget [--keep] [--apop] -u USER [--password-file FILE] [-v]\n"
-            "               [--timeout SECS] HOST[:PORT] -o DIR\n"
+            "usage: mailget [--keep] [--apop] [--tls | --starttls] [--cafile FILE] [--insecure]\n"
+            "               -u USER [--password-file FILE] [-v] [--timeout SECS]\n"
+            "               HOST[:PORT] -o DIR\n"
             "\n"
             "Downloads every message of USER's POP3 maildrop on HOST into the Maildir DIR.\n"
             "By default it downloads and deletes (RETR, DELE, QUIT); with --keep it\n"
@@ -38,16 +43,21 @@ static void usage(FILE *out)
             "  -o DIR                the Maildir to store into (created if missing)\n"
             "      --keep            download and keep: leave the messages on the server\n"
             "      --apop            log in with APOP (the password never crosses the network)\n"
+            "      --tls             TLS from the first byte (POP3S; the port defaults to %s)\n"
+            "      --starttls        ask for TLS with STLS after the greeting (RFC 2595)\n"
+            "      --cafile FILE     trust the CA certificates in FILE too (PEM)\n"
+            "      --insecure        go on even if the certificate cannot be verified\n"
+            "                        (never for a real server)\n"
             "  -v                    show the POP3 transcript on stderr\n"
             "      --timeout SECS    wait at most this long for the server (default %d)\n"
             "  -h, --help            show this help\n"
             "\n"
             "PORT defaults to %s; Cartero's pop3d listens on 1110.\n"
-            "Exit status (sysexits.h): 0 done; 64 bad usage; 66 password file unreadable;\n"
-            "69 cannot connect; 73 cannot create DIR; 74 cannot write; 75 try again later\n"
-            "(maildrop in use, timeout); 76 not a POP3 server; 77 login refused.\n"
-            "See mailget(1).\n",
-            MAILGET_TIMEOUT_SECONDS, MAILGET_PORT_DEFAULT);
+            "Exit status (sysexits.h): 0 done; 64 bad usage; 66 password or CA file\n"
+            "unreadable; 69 cannot connect, or cannot set up TLS; 73 cannot create DIR;\n"
+            "74 cannot write; 75 try again later (maildrop in use, timeout); 76 not a POP3\n"
+            "server; 77 login refused. See mailget(1).\n",
+            MAILGET_TLS_PORT_DEFAULT, MAILGET_TIMEOUT_SECONDS, MAILGET_PORT_DEFAULT);
 }
 
 static void bad_usage(const char *fmt, const char *arg)
@@ -58,10 +68,13 @@ static void bad_usage(const char *fmt, const char *arg)
     exit(EX_USAGE);
 }
 
-/* Splits HOST[:PORT] (an IPv6 address goes in brackets: [::1]:1110) in place. */
+/*
+ * Splits HOST[:PORT] (an IPv6 address goes in brackets: [::1]:1110) in
+ * place. Without a port: 995 with --tls, else 110.
+ */
 static void parse_server(char *arg, struct options *o)
 {
-    o->port = MAILGET_PORT_DEFAULT;
+    o->port = o->tls == TLS_MODE_IMPLICIT ? MAILGET_TLS_PORT_DEFAULT : MAILGET_PORT_DEFAULT;
     if (arg[0] == '[') {
         char *close = strchr(arg, ']');
         if (close == NULL || (close[1] != '\0' && close[1] != ':'))
@@ -89,6 +102,10 @@ static void parse_options(int argc, char **argv, struct options *o)
         {"keep", no_argument, NULL, OPT_KEEP},
         {"apop", no_argument, NULL, OPT_APOP},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"tls", no_argument, NULL, OPT_TLS},
+        {"starttls", no_argument, NULL, OPT_STARTTLS},
+        {"cafile", required_argument, NULL, OPT_CAFILE},
+        {"insecure", no_argument, NULL, OPT_INSECURE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -105,6 +122,17 @@ static void parse_options(int argc, char **argv, struct options *o)
         case OPT_PASSWORD_FILE: o->password_file = optarg; break;
         case OPT_KEEP: o->keep = true; break;
         case OPT_APOP: o->apop = true; break;
+        case OPT_TLS:
+        case OPT_STARTTLS: {
+            enum tls_mode mode = opt == OPT_TLS ? TLS_MODE_IMPLICIT : TLS_MODE_STLS;
+            if (o->tls != TLS_MODE_NONE && o->tls != mode)
+                bad_usage("%s", "--tls or --starttls: one or the other (--tls for port 995, "
+                          "--starttls for 110)");
+            o->tls = mode;
+            break;
+        }
+        case OPT_CAFILE: o->cafile = optarg; break;
+        case OPT_INSECURE: o->insecure = true; break;
         case OPT_TIMEOUT:
             errno = 0;
             o->timeout_seconds = (int)strtol(optarg, &end, 10);
@@ -127,6 +155,8 @@ static void parse_options(int argc, char **argv, struct options *o)
         bad_usage("%s", "-o DIR is required: the Maildir to store the messages in");
     if (strpbrk(o->user, " \r\n") != NULL || o->user[0] == '\0')
         bad_usage("-u %s: a user name has no spaces or line ends", o->user);
+    if (o->tls == TLS_MODE_NONE && (o->cafile != NULL || o->insecure))
+        bad_usage("%s", "--cafile and --insecure are about TLS: add --tls or --starttls");
     parse_server(argv[optind], o);
 }
 
