@@ -86,10 +86,6 @@ int maildir_open(const char *dir, struct maildir_message *m,
     char tmpdir[PATH_MAX];
 
     memset(m, 0, sizeof *m);
-    if (maildir_create(dir) != 0) {
-        snprintf(err, errlen, "cannot create Maildir %s: %s", dir, strerror(errno));
-        return -1;
-    }
     make_unique_name(m->name, sizeof m->name);
     if (join_path(tmpdir, sizeof tmpdir, dir, "tmp") != 0 ||
         join_path(m->tmp_path, sizeof m->tmp_path, tmpdir, m->name) != 0) {
@@ -98,6 +94,14 @@ int maildir_open(const char *dir, struct maildir_message *m,
     }
     /* O_EXCL: if the name exists after all, fail rather than overwrite. */
     int fd = open(m->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT) {
+        /* The first message for this mailbox: make the Maildir, then try again. */
+        if (maildir_create(dir) != 0) {
+            snprintf(err, errlen, "cannot create Maildir %s: %s", dir, strerror(errno));
+            return -1;
+        }
+        fd = open(m->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    }
     if (fd < 0 || (m->file = fdopen(fd, "w")) == NULL) {
         snprintf(err, errlen, "cannot create %s: %s", m->tmp_path, strerror(errno));
         if (fd >= 0)
@@ -124,14 +128,15 @@ static int place_in_new(struct maildir_message *m, const char *dir, bool first,
 {
     char newdir[PATH_MAX], newpath[PATH_MAX];
 
-    if (maildir_create(dir) != 0 ||
-        join_path(newdir, sizeof newdir, dir, "new") != 0 ||
+    if (join_path(newdir, sizeof newdir, dir, "new") != 0 ||
         join_path(newpath, sizeof newpath, newdir, m->name) != 0) {
-        snprintf(err, errlen, "cannot prepare Maildir %s: %s", dir, strerror(errno));
+        snprintf(err, errlen, "Maildir path too long: %s", dir);
         return -1;
     }
     /* link(2) is as atomic as rename(2): the file appears whole or not at all. */
     int rc = first ? rename(m->tmp_path, newpath) : link(m->tmp_path, newpath);
+    if (rc != 0 && errno == ENOENT && maildir_create(dir) == 0)   /* a new mailbox */
+        rc = first ? rename(m->tmp_path, newpath) : link(m->tmp_path, newpath);
     if (rc != 0 || maildir_sync_dir(newdir) != 0) {
         snprintf(err, errlen, "cannot deliver into %s: %s", newdir, strerror(errno));
         return -1;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -336,6 +338,11 @@ static void run_session(const struct server_config *cfg, int listener, int fd,
     char peer[NET_ADDR_TEXT_MAX];
 
     close(listener);
+    /* Each reply line goes out at once. Without this, Nagle's algorithm holds
+     * the second line of a multi-line reply (EHLO's) until the client's
+     * delayed ACK comes back: some 40 ms lost in every session. */
+    int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     transcript_init(&log, stderr, cfg->verbose, number, true);
     conn_init(&conn, fd, cfg->timeout_seconds, &log);
     conn.wait_mask = wait_mask;
