@@ -226,7 +226,8 @@ long queue_list_ids(const char *mail_root, char ***ids)
             n++;
     }
     closedir(d);
-    qsort(*ids, n, sizeof **ids, compare_names);
+    if (n > 1)
+        qsort(*ids, n, sizeof **ids, compare_names);
     return (long)n;
 }
 
