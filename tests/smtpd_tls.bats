@@ -197,6 +197,23 @@ print("ok")'
   say "AUTH PLAIN AGJvYg==" 501 'NUL'
 }
 
+@test "the -v transcript hides the Base64 of passwords" {
+  start_tls_smtpd --plaintext-auth always -v
+  connect; expect_reply 220
+  say "EHLO x" 250
+  say "AUTH PLAIN AGJvYgBodW5ncnk=" 235
+  disconnect
+  connect; expect_reply 220
+  say "EHLO x" 250
+  say "AUTH LOGIN" 334
+  say "Ym9i" 334
+  say "aHVuZ3J5" 235
+  wait_for grep -q 'AUTH PLAIN \*\*\*\*\*\*\*\* (hidden here)' "$SERVER_DIR/stderr"
+  wait_for grep -q 'C: \*\*\*\*\*\*\*\* (a response in Base64' "$SERVER_DIR/stderr"
+  ! grep -q 'AGJvYgBodW5ncnk=' "$SERVER_DIR/stderr"
+  ! grep -q 'aHVuZ3J5' "$SERVER_DIR/stderr"
+}
+
 @test "--plaintext-auth always offers AUTH without TLS" {
   start_tls_smtpd --plaintext-auth always
   connect; expect_reply 220

@@ -159,6 +159,7 @@ static enum line_status read_message(struct session *s, struct incoming *in)
 
     in->previous_crlf = true;   /* the CRLF that ended the DATA command */
     in->first_line = true;
+    s->conn->log_lines = true;  /* the transcript shows the text, as the slide does */
     for (;;) {
         enum line_status st = conn_read_line(s->conn, buf, sizeof buf, &line);
         if (st == LINE_TOO_LONG) {
@@ -347,6 +348,7 @@ void data_receive_and_deliver(struct session *s)
     reply(s, "354 Enter mail, end with \".\" on a line by itself");
 
     enum line_status st = read_message(s, &in);
+    s->conn->log_lines = false;
     transcript_note(s->conn->log, "(message text: %lu octets)", in.size);
 
     if (st != LINE_OK) {

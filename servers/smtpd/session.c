@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const state_names[] = {
     [STATE_CONNECTED] = "CONNECTED",
@@ -120,12 +121,31 @@ static void end_without_quit(struct session *s, enum line_status st)
     session_set_state(s, STATE_QUIT);
 }
 
+/*
+ * Shows a command line in the transcript, except the Base64 of a password
+ * on an AUTH line: stars instead. (Without TLS it still crossed the network
+ * as typed: the reason smtpd offers AUTH only after STARTTLS.)
+ */
+static void show_command(const struct session *s, const struct line *line)
+{
+    const char *mechanism = line->text + 4 + strspn(line->text + 4, " ");
+    if (strncasecmp(line->text, "AUTH ", 5) == 0 && strchr(mechanism, ' ') != NULL) {
+        char hidden[64];
+        snprintf(hidden, sizeof hidden, "AUTH %.*s ******** (hidden here)",
+                 (int)strcspn(mechanism, " "), mechanism);
+        transcript_received(s->conn->log, hidden, strlen(hidden));
+    } else {
+        transcript_received(s->conn->log, line->text, line->len);
+    }
+}
+
 /* Read a command, run it, repeat: the whole session after the greeting. */
 static void session_loop(struct session *s)
 {
     char buf[SMTP_COMMAND_LINE_MAX + 1];
     struct line line;
 
+    s->conn->log_lines = false;   /* show_command() shows them; DATA turns it on */
     while (s->state != STATE_QUIT) {
         enum line_status st = conn_read_line(s->conn, buf, sizeof buf, &line);
         if (st == LINE_INTERRUPTED && !server_stopping())
@@ -134,6 +154,8 @@ static void session_loop(struct session *s)
             end_without_quit(s, st);
             break;
         }
+        if (st == LINE_OK)
+            show_command(s, &line);
         if (!reject_bad_line(s, st, &line))
             command_dispatch(s, line.text);
         if (s->errors >= SMTP_ERRORS_MAX && s->state != STATE_QUIT) {

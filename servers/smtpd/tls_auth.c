@@ -147,6 +147,8 @@ static unsigned char *read_auth_response(struct session *s, size_t *len)
         session_set_state(s, STATE_QUIT);
         return NULL;
     }
+    const char *hidden = "******** (a response in Base64; hidden here)";
+    transcript_received(s->conn->log, hidden, strlen(hidden));
     if (strcmp(line.text, "*") == 0) {
         reply(s, "501 5.0.0 Authentication cancelled");
         return NULL;
