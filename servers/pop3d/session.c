@@ -137,15 +137,17 @@ static void end_without_quit(struct session *s, enum line_status st)
 static void show_command(const struct session *s, const struct line *line)
 {
     char hidden[POP3_COMMAND_LINE_MAX + 64];
-    const char *mechanism = line->text + 5 + strspn(line->text + 5, " ");
     int n = -1;
 
-    if (strncasecmp(line->text, "PASS ", 5) == 0)
+    if (strncasecmp(line->text, "PASS ", 5) == 0) {
         n = snprintf(hidden, sizeof hidden, "PASS ******** (sent %s; hidden here)",
                      session_tls_active(s) ? "under TLS" : "in clear");
-    else if (strncasecmp(line->text, "AUTH ", 5) == 0 && strchr(mechanism, ' ') != NULL)
-        n = snprintf(hidden, sizeof hidden, "AUTH %.*s ******** (a password in Base64; "
-                     "hidden here)", (int)strcspn(mechanism, " "), mechanism);
+    } else if (strncasecmp(line->text, "AUTH ", 5) == 0) {
+        const char *mechanism = line->text + 5 + strspn(line->text + 5, " ");
+        if (strchr(mechanism, ' ') != NULL)   /* an initial response follows */
+            n = snprintf(hidden, sizeof hidden, "AUTH %.*s ******** (a password in Base64; "
+                         "hidden here)", (int)strcspn(mechanism, " "), mechanism);
+    }
     if (n > 0) {
         transcript_received(s->conn->log, hidden, strlen(hidden));
     } else {
