@@ -128,8 +128,10 @@ static void end_without_quit(struct session *s, enum line_status st)
  */
 static void show_command(const struct session *s, const struct line *line)
 {
-    const char *mechanism = line->text + 4 + strspn(line->text + 4, " ");
-    if (strncasecmp(line->text, "AUTH ", 5) == 0 && strchr(mechanism, ' ') != NULL) {
+    const char *mechanism = NULL;
+    if (strncasecmp(line->text, "AUTH ", 5) == 0)
+        mechanism = line->text + 5 + strspn(line->text + 5, " ");
+    if (mechanism != NULL && strchr(mechanism, ' ') != NULL) {
         char hidden[64];
         snprintf(hidden, sizeof hidden, "AUTH %.*s ******** (hidden here)",
                  (int)strcspn(mechanism, " "), mechanism);
