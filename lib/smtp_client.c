@@ -80,6 +80,7 @@ static enum smtp_result read_reply(struct smtp_client *c, void (*on_line)(void *
     case REPLY_TIMED_OUT:
         return broken(c, "%s did not answer in time");
     default:
+        c->not_smtp = step == REPLY_MALFORMED;
         return broken(c, "%s sent something that is not an SMTP reply");
     }
     if (snprintf(c->error, sizeof c->error, "%s said: %s", c->host, c->reply.text) >=
@@ -99,8 +100,9 @@ static enum smtp_result command(struct smtp_client *c, const char *line,
     return read_reply(c, on_line);
 }
 
-enum smtp_result smtp_client_open(struct smtp_client *c, const char *host, const char *port,
-                                  int timeout_seconds, bool verbose, unsigned long session)
+/* Connects to host:port; c->fd is -1 on failure. */
+static enum smtp_result connect_to(struct smtp_client *c, const char *host, const char *port,
+                                   int timeout_seconds, bool verbose, unsigned long session)
 {
     char err[300];
     memset(c, 0, sizeof *c);
@@ -110,14 +112,51 @@ enum smtp_result smtp_client_open(struct smtp_client *c, const char *host, const
         return fail(c, SMTP_TEMPFAIL, "%s", err);
     transcript_init(&c->log, stderr, verbose, session, false);
     conn_init(&c->conn, c->fd, timeout_seconds, &c->log);
-    enum smtp_result r = read_reply(c, NULL);   /* the 220 greeting (RFC 5321 3.1) */
+    return SMTP_OK;
+}
+
+/* Closes the connection without a word (before or instead of the greeting). */
+static void drop(struct smtp_client *c)
+{
+    tls_close(&c->conn);
+    close(c->fd);
+    c->fd = -1;
+}
+
+/* Reads the 220 greeting (RFC 5321 3.1); closes the connection on anything else. */
+static enum smtp_result read_greeting(struct smtp_client *c)
+{
+    enum smtp_result r = read_reply(c, NULL);
     if (r == SMTP_OK && c->reply.code != 220)
         r = c->reply.code >= 500 ? SMTP_PERMFAIL : SMTP_TEMPFAIL;
-    if (r != SMTP_OK) {
-        close(c->fd);
-        c->fd = -1;
-    }
+    if (r != SMTP_OK)
+        drop(c);
     return r;
+}
+
+enum smtp_result smtp_client_open(struct smtp_client *c, const char *host, const char *port,
+                                  int timeout_seconds, bool verbose, unsigned long session)
+{
+    enum smtp_result r = connect_to(c, host, port, timeout_seconds, verbose, session);
+    return r == SMTP_OK ? read_greeting(c) : r;
+}
+
+enum smtp_result smtp_client_open_tls(struct smtp_client *c, const char *host,
+                                      const char *port, int timeout_seconds, bool verbose,
+                                      unsigned long session, SSL_CTX *ctx,
+                                      const char *servername)
+{
+    char err[300];
+    enum smtp_result r = connect_to(c, host, port, timeout_seconds, verbose, session);
+    if (r != SMTP_OK)
+        return r;
+    if (tls_client_start(&c->conn, ctx, servername, NULL, err, sizeof err) != 0) {
+        drop(c);
+        c->tls_failed = true;
+        return fail(c, SMTP_TEMPFAIL, "%s", err);
+    }
+    transcript_note(&c->log, "TLS is on from the first byte (RFC 8314 3.3)");
+    return read_greeting(c);
 }
 
 enum smtp_result smtp_client_hello(struct smtp_client *c, const char *name)
@@ -146,7 +185,7 @@ enum smtp_result smtp_client_starttls(struct smtp_client *c, SSL_CTX *ctx,
     if (r != SMTP_OK)
         return r;
     if (tls_client_start(&c->conn, ctx, servername, NULL, err, sizeof err) != 0) {
-        c->broken = true;
+        c->broken = c->tls_failed = true;
         return fail(c, SMTP_TEMPFAIL, "%s", err);
     }
     transcript_note(&c->log, "TLS is on; EHLO again (RFC 3207 4.2)");
@@ -169,11 +208,17 @@ enum smtp_result smtp_client_auth(struct smtp_client *c, const char *user,
     if (b64 == NULL)
         return fail(c, SMTP_TEMPFAIL, "%s", "out of memory");
     char line[SMTP_CLIENT_LINE_MAX];
-    int n = snprintf(line, sizeof line, "AUTH PLAIN %s", b64);
+    int n = snprintf(line, sizeof line, "AUTH PLAIN %s\r\n", b64);
     free(b64);
     if (n < 0 || (size_t)n >= sizeof line)
         return fail(c, SMTP_PERMFAIL, "%s", "the user name and password are too long");
-    return command(c, line, NULL);
+    if (c->broken)
+        return SMTP_TEMPFAIL;
+    /* The transcript shows the command, never the password (Base64 hides nothing). */
+    transcript_sent(&c->log, "AUTH PLAIN ********", strlen("AUTH PLAIN ********"));
+    if (conn_send_raw(&c->conn, line, (size_t)n) != 0)
+        return broken(c, "%s: the connection broke");
+    return read_reply(c, NULL);
 }
 
 /*
@@ -230,12 +275,14 @@ enum smtp_result smtp_client_send(struct smtp_client *c, const char *sender,
     for (size_t i = 0; i < n; i++)
         results[i].result = SMTP_OK, results[i].text[0] = '\0';
 
+    c->stage = SMTP_STAGE_MAIL;
     snprintf(line, sizeof line, "MAIL FROM:<%s>", sender);
     if ((r = command(c, line, NULL)) != SMTP_OK) {
         settle_accepted(c, results, n, r);
         return r;
     }
     /* RCPT: each recipient gets its own answer. */
+    c->stage = SMTP_STAGE_RCPT;
     for (size_t i = 0; i < n && !c->broken; i++) {
         snprintf(line, sizeof line, "RCPT TO:<%s>", recipients[i]);
         results[i].result = command(c, line, NULL);
@@ -253,6 +300,7 @@ enum smtp_result smtp_client_send(struct smtp_client *c, const char *sender,
         command(c, "RSET", NULL);   /* end the transaction; nobody takes the message */
         return worst;
     }
+    c->stage = SMTP_STAGE_DATA;
     r = command(c, "DATA", NULL);
     if (r == SMTP_OK && c->reply.code != 354)
         r = SMTP_TEMPFAIL;

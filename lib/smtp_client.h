@@ -4,6 +4,7 @@
  * mailsend (Alice's user agent, submitting her message).
  *
  *   smtp_client_open()      connect, read the 220 greeting
+ *   smtp_client_open_tls()  the same with TLS from the first byte (RFC 8314)
  *   smtp_client_hello()     EHLO, or HELO when the server refuses EHLO
  *   smtp_client_starttls()  STARTTLS, the handshake, EHLO again (RFC 3207)
  *   smtp_client_auth()      AUTH PLAIN (RFC 4954, RFC 4616)
@@ -36,6 +37,13 @@ enum smtp_result {
 
 #define SMTP_CLIENT_TEXT_MAX 512
 
+/* The step of smtp_client_send() whose reply decided its result. */
+enum smtp_stage {
+    SMTP_STAGE_MAIL,    /* MAIL FROM: the sender */
+    SMTP_STAGE_RCPT,    /* RCPT TO: every recipient refused (see each result) */
+    SMTP_STAGE_DATA,    /* DATA, the message text and the final "." */
+};
+
 struct smtp_client {
     int fd;
     struct conn conn;
@@ -45,6 +53,9 @@ struct smtp_client {
     bool esmtp, has_starttls, has_auth_plain, has_8bitmime, has_pipelining;
     unsigned long max_size;            /* SIZE's value; 0 when not given */
     bool broken;                       /* the connection failed: no more commands */
+    bool not_smtp;                     /* ...because the server sent something not SMTP */
+    bool tls_failed;                   /* ...because the TLS handshake failed */
+    enum smtp_stage stage;             /* where the last smtp_client_send() stopped */
     struct reply reply;                /* the last reply */
     char error[SMTP_CLIENT_TEXT_MAX];  /* what went wrong, for a person: reply or cause */
     char line[REPLY_LINE_MAX];         /* buffer for reading replies */
@@ -59,12 +70,24 @@ struct smtp_client {
 enum smtp_result smtp_client_open(struct smtp_client *c, const char *host, const char *port,
                                   int timeout_seconds, bool verbose, unsigned long session);
 
+/*
+ * As smtp_client_open(), with TLS from the first byte, as on the
+ * submissions port 465 (RFC 8314 3.3): the handshake with ctx, checking
+ * the certificate for servername when the context verifies, then the
+ * greeting. A failed handshake sets c->tls_failed.
+ */
+enum smtp_result smtp_client_open_tls(struct smtp_client *c, const char *host,
+                                      const char *port, int timeout_seconds, bool verbose,
+                                      unsigned long session, SSL_CTX *ctx,
+                                      const char *servername);
+
 /* EHLO name; on a 5xx (an old server), HELO name. */
 enum smtp_result smtp_client_hello(struct smtp_client *c, const char *name);
 
 /*
  * STARTTLS with ctx, checking the certificate for servername when the
- * context verifies; then EHLO name again, as RFC 3207 4.2 requires.
+ * context verifies; then EHLO name again, as RFC 3207 4.2 requires. A
+ * failed handshake sets c->tls_failed.
  */
 enum smtp_result smtp_client_starttls(struct smtp_client *c, SSL_CTX *ctx,
                                       const char *servername, const char *name);
@@ -85,7 +108,8 @@ struct smtp_rcpt_result {
  * CRLF line ends; sent with CRLF and dot-stuffed, RFC 5321 4.5.2). results
  * (n entries) says how each recipient fared: a recipient accepted at RCPT
  * shares the result of DATA. Returns SMTP_OK when at least one recipient
- * was accepted and DATA succeeded; otherwise the transaction's failure.
+ * was accepted and DATA succeeded; otherwise the transaction's failure,
+ * and c->stage says which step failed.
  */
 enum smtp_result smtp_client_send(struct smtp_client *c, const char *sender,
                                   const char *const recipients[], size_t n,
