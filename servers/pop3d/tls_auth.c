@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "base64.h"
+#include "sasl.h"
 #include "pop3d.h"
 #include "tls_server.h"
 
@@ -189,25 +190,6 @@ static unsigned char *read_sasl_response(struct session *s, size_t *len)
 }
 
 /*
- * Splits "authzid NUL authcid NUL password" (RFC 4616 2) into its three
- * fields, in place (the decoder ends msg with a NUL). False if it is not that.
- */
-static bool split_plain_message(char *msg, size_t len, char *field[3])
-{
-    int n = 0;
-    size_t start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && msg[i] != '\0')
-            continue;
-        if (n == 3)
-            return false;
-        field[n++] = msg + start;
-        start = i + 1;
-    }
-    return n == 3;
-}
-
-/*
  * AUTH PLAIN (RFC 4616): one message, "authzid NUL user NUL password", in
  * Base64: on the AUTH line (the initial response; "=" is an empty one,
  * RFC 5034 4), or after an empty "+ " challenge. A wrong user or password
@@ -232,7 +214,7 @@ static void auth_plain(struct session *s, const char *initial)
         if ((msg = read_sasl_response(s, &len)) == NULL)
             return;
     }
-    if (!split_plain_message((char *)msg, len, field))
+    if (!sasl_plain_split((char *)msg, len, field))
         reply(s, "-ERR PLAIN wants the Base64 of: authorization-id NUL user NUL password "
               "(RFC 4616), as printf '\\0bob\\0hungry' | b64 makes it");
     else if (field[0][0] != '\0' && strcmp(field[0], field[1]) != 0)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "sasl.h"
 #include "smtpd.h"
 #include "tls_server.h"
 
@@ -177,25 +178,6 @@ static void finish_auth(struct session *s, const char *user, const char *passwor
 }
 
 /*
- * Splits "authzid NUL authcid NUL password" (RFC 4616 2) into its three
- * fields, in place (the decoder ends msg with a NUL). False if it is not that.
- */
-static bool split_plain_message(char *msg, size_t len, char *field[3])
-{
-    int n = 0;
-    size_t start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && msg[i] != '\0')
-            continue;
-        if (n == 3)
-            return false;
-        field[n++] = msg + start;
-        start = i + 1;
-    }
-    return n == 3;
-}
-
-/*
  * AUTH PLAIN (RFC 4616): one message, "authzid NUL authcid NUL password",
  * in Base64; either on the AUTH line (the initial response) or after an
  * empty "334 " challenge.
@@ -214,7 +196,7 @@ static void auth_plain(struct session *s, const char *initial)
         return;
     if (msg == NULL)
         return;
-    if (!split_plain_message((char *)msg, len, field))
+    if (!sasl_plain_split((char *)msg, len, field))
         reply(s, "501 5.5.2 PLAIN wants Base64 of: authorization-id NUL user NUL password");
     else if (field[0][0] != '\0' && strcmp(field[0], field[1]) != 0)
         reply(s, "535 5.7.8 Authentication credentials invalid (cannot act for another user)");
