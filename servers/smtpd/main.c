@@ -296,5 +296,6 @@ int main(int argc, char **argv)
         return EX_USAGE;
     status = server_run(&cfg.server, smtpd_session, smtpd_busy, queue_runner, &cfg);
     users_free(&cfg.server.users);
+    SSL_CTX_free(cfg.server.tls);
     return status;
 }
