@@ -82,7 +82,9 @@ test: test-deps
 	    EXTRA_CFLAGS="-Werror $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" all unit
 	@scripts/run-tests.sh build/san/bin build/san/obj/tests
 
-demo: deps all
+demo: deps
+	@echo "Building (make all)..."
+	@$(MAKE) --no-print-directory -s all
 	@scripts/demo.sh
 
 check-lab: all
