@@ -131,6 +131,41 @@ static int check_policy(const struct smtpd_config *cfg)
     return 0;
 }
 
+/* The relaying and queue options. Returns false when opt is not one of them. */
+static bool handle_relay_option(struct smtpd_config *cfg, int opt, const char *arg,
+                                bool *trusted_given)
+{
+    switch (opt) {
+    case OPT_TRUSTED:
+        if (!*trusted_given)
+            cfg->relay.ntrusted = 0;    /* the first --trusted replaces the defaults */
+        *trusted_given = true;
+        if (relay_add_trusted(&cfg->relay, arg) != 0) {
+            fprintf(stderr, "smtpd: --trusted %s: give an address or a network, such as "
+                    "127.0.0.1/32, 10.0.0.0/8 or ::1\n", arg);
+            exit(EX_USAGE);
+        }
+        return true;
+    case OPT_ROUTES:
+        cfg->routes_file = arg;
+        return true;
+    case OPT_QUEUE_LIFETIME:
+        cfg->queue_lifetime = (long)number_option("queue-lifetime", arg, 1, 365L * 86400);
+        return true;
+    case OPT_QUEUE_RETRY:
+        cfg->queue_retry = (long)number_option("queue-retry", arg, 1, 86400);
+        return true;
+    case OPT_QUEUE_INTERVAL:
+        cfg->queue_interval = (long)number_option("queue-interval", arg, 1, 86400);
+        return true;
+    case OPT_QUEUE_ONLY:
+        cfg->queue_only = true;
+        return true;
+    default:
+        return false;
+    }
+}
+
 static enum action parse_options(int argc, char **argv, struct smtpd_config *cfg)
 {
     enum action action = ACTION_SERVE;
@@ -187,31 +222,6 @@ static enum action parse_options(int argc, char **argv, struct smtpd_config *cfg
         case OPT_AUTH_FAILURE_DELAY:
             cfg->auth_failure_delay = (int)number_option("auth-failure-delay", optarg, 0, 60);
             break;
-        case OPT_TRUSTED:
-            if (!trusted_given)
-                cfg->relay.ntrusted = 0;    /* the first --trusted replaces the defaults */
-            trusted_given = true;
-            if (relay_add_trusted(&cfg->relay, optarg) != 0) {
-                fprintf(stderr, "smtpd: --trusted %s: give an address or a network, such as "
-                        "127.0.0.1/32, 10.0.0.0/8 or ::1\n", optarg);
-                exit(EX_USAGE);
-            }
-            break;
-        case OPT_ROUTES:
-            cfg->routes_file = optarg;
-            break;
-        case OPT_QUEUE_LIFETIME:
-            cfg->queue_lifetime = (long)number_option("queue-lifetime", optarg, 1, 365L * 86400);
-            break;
-        case OPT_QUEUE_RETRY:
-            cfg->queue_retry = (long)number_option("queue-retry", optarg, 1, 86400);
-            break;
-        case OPT_QUEUE_INTERVAL:
-            cfg->queue_interval = (long)number_option("queue-interval", optarg, 1, 86400);
-            break;
-        case OPT_QUEUE_ONLY:
-            cfg->queue_only = true;
-            break;
         case OPT_QUEUE_LIST:
             action = ACTION_QUEUE_LIST;
             break;
@@ -219,6 +229,8 @@ static enum action parse_options(int argc, char **argv, struct smtpd_config *cfg
             action = ACTION_FLUSH;
             break;
         default:
+            if (handle_relay_option(cfg, opt, optarg, &trusted_given))
+                break;
             fprintf(stderr, "Try 'smtpd --help' for more information.\n");
             exit(EX_USAGE);
         }
