@@ -15,6 +15,9 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 labs=${CARTERO_LABS:-$root/labs}
+# The labs' scripts share labs/lib/; a lab copied out of the repository
+# (under $CARTERO_LABS) finds it through $CARTERO_ROOT.
+export CARTERO_ROOT=${CARTERO_ROOT:-$root}
 
 if [ $# -lt 1 ] || [ -z "$1" ] || [ "$1" = -h ] || [ "$1" = --help ]; then
   echo "usage: check-lab.sh LAB [CHECK OPTIONS...]   (e.g. check-lab.sh 01)" >&2

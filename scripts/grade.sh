@@ -20,6 +20,12 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 labs=${CARTERO_LABS:-$root/labs}
+# The labs' checks share labs/lib/; one copied out of the repository (a
+# student's hand-in under $CARTERO_LABS) finds it through $CARTERO_ROOT.
+export CARTERO_ROOT=${CARTERO_ROOT:-$root}
+# xml, tap_result and junit_testcase: a step reads as in the lab's own report.
+# shellcheck source=SCRIPTDIR/../labs/lib/report.bash disable=SC1091
+. "$root/labs/lib/report.bash" || exit 70
 format=${1:-text}
 case $format in
   text|tap|junit) ;;
@@ -86,17 +92,6 @@ for ((l = 0; l < ${#LAB_NAMES[@]}; l++)); do
 done
 [ "$all_passed" -eq "$all_steps" ] || all_ok=0
 
-# xml TEXT - TEXT escaped for XML, control characters and invalid UTF-8 dropped.
-xml() {
-  local s
-  s=$(printf '%s' "$1" | LC_ALL=C tr -d '\000-\010\013\014\016-\037')
-  if command -v iconv >/dev/null; then
-    s=$(printf '%s' "$s" | iconv -f UTF-8 -t UTF-8 -c 2>/dev/null)
-  fi
-  s=${s//&/'&amp;'}; s=${s//</'&lt;'}; s=${s//>/'&gt;'}; s=${s//\"/'&quot;'}; s=${s//\'/'&apos;'}
-  printf '%s' "$s"
-}
-
 report_text() {
   local l result
   printf '%-24s %7s %7s  %s\n' Lab Passed Total Result
@@ -134,12 +129,7 @@ report_tap() {
              echo "# ERROR: ${LAB_ERROR[l]}" ;;
       checked)
         for ((s = LAB_FIRST[l]; s < LAB_FIRST[l] + LAB_COUNT[l]; s++)); do
-          if [ "${STEP_OK[s]}" = 1 ]; then
-            echo "ok $((++n)) - ${LAB_NAMES[l]}: ${STEP_NAMES[s]}"
-          else
-            echo "not ok $((++n)) - ${LAB_NAMES[l]}: ${STEP_NAMES[s]}"
-            [ -z "${STEP_HINT[s]}" ] || echo "# HINT: ${STEP_HINT[s]}"
-          fi
+          tap_result $((++n)) "${STEP_OK[s]}" "${LAB_NAMES[l]}: ${STEP_NAMES[s]}" "${STEP_HINT[s]}"
         done ;;
     esac
   done
@@ -172,13 +162,7 @@ report_junit() {
         failures=$((LAB_COUNT[l] - LAB_PASSED[l]))
         echo "  <testsuite name=\"$(xml "${LAB_NAMES[l]}")\" tests=\"${LAB_COUNT[l]}\" failures=\"$failures\" errors=\"0\">"
         for ((s = LAB_FIRST[l]; s < LAB_FIRST[l] + LAB_COUNT[l]; s++)); do
-          if [ "${STEP_OK[s]}" = 1 ]; then
-            echo "    <testcase classname=\"$class\" name=\"$(xml "${STEP_NAMES[s]}")\"/>"
-          else
-            echo "    <testcase classname=\"$class\" name=\"$(xml "${STEP_NAMES[s]}")\">"
-            echo "      <failure message=\"$(xml "${STEP_HINT[s]:-failed}")\">$(xml "${STEP_HINT[s]:-failed}")</failure>"
-            echo "    </testcase>"
-          fi
+          junit_testcase "    " "$class" "${STEP_NAMES[s]}" "${STEP_OK[s]}" "${STEP_HINT[s]:-failed}"
         done
         ;;
     esac

@@ -32,59 +32,20 @@
 set -uo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The code every lab shares is in labs/lib/; a copy of this folder made
+# outside the repository finds it through $CARTERO_ROOT.
+lib=$script_dir/../lib
+[ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
+# shellcheck source=SCRIPTDIR/../lib/check.bash disable=SC1091
+. "$lib/check.bash" || exit 70
 
-usage() {
-  echo "usage: check.sh [--format text|tap|junit] [LAB_DIR]" >&2
-  exit 64
-}
-
-format=text
-lab=${LAB_DIR:-$script_dir}
-while [ $# -gt 0 ]; do
-  case $1 in
-    --format) [ $# -ge 2 ] || usage; format=$2; shift 2 ;;
-    --format=*) format=${1#--format=}; shift ;;
-    -h|--help) usage ;;
-    -*) echo "check.sh: unknown option $1" >&2; usage ;;
-    *) lab=$1; shift ;;
-  esac
-done
-case $format in text|tap|junit) ;; *) echo "check.sh: unknown format '$format'" >&2; usage ;; esac
-[ -d "$lab" ] || { echo "check.sh: no lab directory $lab" >&2; exit 64; }
-lab=$(cd "$lab" && pwd)
+check_options "$@"   # sets format, lab and answers
 mail=${LAB_MAIL:-$lab/lab-mail}
-answers=${LAB_ANSWERS:-$lab/answers.txt}
-
-# --- the results: one entry per step, in order -----------------------------
-
-STEP_NAMES=() STEP_OK=() STEP_TEXT=()
-
-# pass NAME DETAIL / hint NAME TEXT - record a step's result.
-pass() { STEP_NAMES+=("$1"); STEP_OK+=(1); STEP_TEXT+=("$2"); }
-hint() { STEP_NAMES+=("$1"); STEP_OK+=(0); STEP_TEXT+=("$2"); }
-
-# rel PATH - the path relative to the lab directory, for shorter hints.
-rel() {
-  case $1 in
-    "$lab"/*) printf '%s' "${1#"$lab"/}" ;;
-    *) printf '%s' "$1" ;;
-  esac
-}
 
 # --- reading the delivered mail ---------------------------------------------
 
-# Every delivered message: the files in MAIL/<user>/new/ and MAIL/<user>/cur/
-# (a mail reader moves read mail to cur/ and adds ":2,FLAGS" to the name).
-# tmp/ holds messages still arriving, and is not looked at.
-MESSAGES=()
-if [ -d "$mail" ]; then
-  for f in "$mail"/*/new/* "$mail"/*/cur/*; do
-    [ -f "$f" ] && MESSAGES+=("$f")
-  done
-fi
-
-# mailbox_of FILE - the user whose Maildir holds FILE.
-mailbox_of() { basename "$(dirname "$(dirname "$1")")"; }
+# Every delivered message, in every mailbox of the mail root.
+mapfile -t MESSAGES < <(mail_root_files "$mail")
 
 # typed_lines FILE - the lines the client sent: all but the trace lines the
 # server put on top (Return-Path, and Received with its indented lines).
@@ -103,8 +64,6 @@ header_of() {
     }' "$1"
 }
 
-# plain_name NAME - a Maildir file name without the ":2,FLAGS" info of cur/.
-plain_name() { printf '%s' "${1%%:*}"; }
 
 # session_of NAME - prints "PID Q" for a name Cartero's smtpd made
 # (TIME.M<usec>P<pid>Q<n>.HOST); fails for any other name.
@@ -153,7 +112,7 @@ check_same_connection() {
   local f name pid q known=0
   declare -A first_q=() seen=()
   for f in "${MESSAGES[@]}"; do
-    name=$(plain_name "$(basename "$f")")
+    name=$(plain_name "$f")
     read -r pid q <<<"$(session_of "$name")" || continue
     [ -n "${pid:-}" ] || continue
     # A message for two recipients is one file name in two mailboxes.
@@ -194,61 +153,7 @@ check_dot_line() {
   hint dot-line "No delivered message has a line that starts with a dot. The server removes the first dot of such a line (dot-stuffing, RFC 5321 4.5.2): type ..bashrc to store .bashrc (README step 5)."
 }
 
-# --- the answers ----------------------------------------------------------------
-
-# answer N - the text after "A<N>:" in the answers file (the last such line),
-# trimmed, without a Windows CR and without surrounding quotes or backticks.
-answer() {
-  [ -f "$answers" ] || return 0
-  awk -v n="$1" '
-    { sub(/\r$/, "") }
-    /^[ \t]*#/ { next }
-    match($0, /^[ \t]*[Aa][0-9]+[ \t]*[:=.)]/) {
-      head = substr($0, 1, RLENGTH); num = head; gsub(/[^0-9]/, "", num)
-      if (num + 0 == n + 0) { v = substr($0, RLENGTH + 1); found = 1 }
-    }
-    END {
-      if (!found) exit
-      gsub(/^[ \t]+|[ \t]+$/, "", v)
-      while (v ~ /^["`'"'"'].*["`'"'"']$/ && length(v) >= 2) v = substr(v, 2, length(v) - 2)
-      print v
-    }' "$answers"
-}
-
-# shown TEXT - the answer as it may be quoted in a hint: printable ASCII,
-# at most 60 characters.
-shown() {
-  local s
-  s=$(printf '%s' "$1" | LC_ALL=C tr -c '[:print:]' '?')
-  [ ${#s} -gt 60 ] && s="${s:0:57}..."
-  printf '%s' "$s"
-}
-
-# first_code TEXT - the first three-digit number in TEXT.
-first_code() { [[ $1 =~ (^|[^0-9])([0-9]{3})([^0-9]|$) ]] && printf '%s' "${BASH_REMATCH[2]}"; }
-
-lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
-
-# check_answer N NAME QUESTION STEP JUDGE - records step answer-N. JUDGE is a
-# function called with the answer; it returns 0 when the answer is right, or
-# prints why not (a hint, without the "answer N:" part) and returns 1.
-check_answer() {
-  local n=$1 name=$2 question=$3 step=$4 judge=$5 a why
-  if [ ! -f "$answers" ]; then
-    hint "$name" "A$n: there is no $(rel "$answers") yet (cp answers.template answers.txt). The question: $question (README step $step)."
-    return
-  fi
-  a=$(answer "$n")
-  if [ -z "$a" ]; then
-    hint "$name" "A$n is empty. The question: $question (README step $step)."
-    return
-  fi
-  if why=$("$judge" "$a"); then
-    pass "$name" "A$n: $(shown "$a")"
-  else
-    hint "$name" "A$n: $why (README step $step)."
-  fi
-}
+# --- the answers: a judge per question (check_answer is in lib/check.bash) ------
 
 judge_no() {
   case $(lower "$1") in
@@ -305,9 +210,9 @@ judge_file_name() {
   [ ${#MSG1_FILES[@]} -gt 0 ] || { echo "deliver the slide's message to bob first (README step 2)"; return 1; }
   read -ra tokens <<<"$1"
   for token in "${tokens[@]}"; do
-    token=$(plain_name "$(basename "$token")")
+    token=$(plain_name "$token")
     for f in "${MSG1_FILES[@]}"; do
-      [ "$token" = "$(plain_name "$(basename "$f")")" ] && return 0
+      [ "$token" = "$(plain_name "$f")" ] && return 0
     done
   done
   echo "\"$(shown "$1")\" is not the name of the file holding the slide's message; list $(rel "$mail")/bob/new/ and find the one with \"Do you like ketchup?\""
@@ -376,64 +281,6 @@ check_answer 9 answer-9-added-lines "the two header lines the server added" 7 ju
 check_answer 10 answer-10-envelope-recipient "the command that told the server to deliver to bob" 7 judge_rcpt
 check_answer 11 answer-11-session-pid "the P<number> your two messages of step 3 share" 7 judge_pid
 
-# --- report -------------------------------------------------------------------
+# --- report: its status is the script's -------------------------------------------
 
-total=${#STEP_NAMES[@]}
-passed=0
-for ok in "${STEP_OK[@]}"; do passed=$((passed + ok)); done
-
-# xml TEXT - TEXT escaped for an XML attribute or element, control
-# characters and invalid UTF-8 dropped.
-xml() {
-  local s
-  s=$(printf '%s' "$1" | LC_ALL=C tr -d '\000-\010\013\014\016-\037')
-  if command -v iconv >/dev/null; then
-    s=$(printf '%s' "$s" | iconv -f UTF-8 -t UTF-8 -c 2>/dev/null)
-  fi
-  s=${s//&/'&amp;'}; s=${s//</'&lt;'}; s=${s//>/'&gt;'}; s=${s//\"/'&quot;'}; s=${s//\'/'&apos;'}
-  printf '%s' "$s"
-}
-
-case $format in
-  text)
-    echo "Lab 01 - SMTP by hand: checking $lab"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        printf '%2d %-32s ok\n' $((i + 1)) "${STEP_NAMES[i]}"
-      else
-        printf '%2d %-32s HINT: %s\n' $((i + 1)) "${STEP_NAMES[i]}" "${STEP_TEXT[i]}"
-      fi
-    done
-    if [ "$passed" -eq "$total" ]; then
-      echo "All $total steps passed."
-    else
-      echo "$passed of $total steps passed."
-    fi
-    ;;
-  tap)
-    echo "1..$total"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        echo "ok $((i + 1)) - ${STEP_NAMES[i]}"
-      else
-        echo "not ok $((i + 1)) - ${STEP_NAMES[i]}"
-        echo "# HINT: ${STEP_TEXT[i]}"
-      fi
-    done
-    ;;
-  junit)
-    echo '<?xml version="1.0" encoding="UTF-8"?>'
-    echo "<testsuite name=\"01-smtp-by-hand\" tests=\"$total\" failures=\"$((total - passed))\" errors=\"0\">"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        echo "  <testcase classname=\"labs.01-smtp-by-hand\" name=\"$(xml "${STEP_NAMES[i]}")\"/>"
-      else
-        echo "  <testcase classname=\"labs.01-smtp-by-hand\" name=\"$(xml "${STEP_NAMES[i]}")\">"
-        echo "    <failure message=\"$(xml "${STEP_TEXT[i]}")\">$(xml "${STEP_TEXT[i]}")</failure>"
-        echo "  </testcase>"
-      fi
-    done
-    echo "</testsuite>"
-    ;;
-esac
-[ "$passed" -eq "$total" ]
+check_report 01-smtp-by-hand "Lab 01 - SMTP by hand"
