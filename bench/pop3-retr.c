@@ -3,6 +3,7 @@
  * maildrop?
  *
  *   pop3-retr -p PORT -u USER -w PASSWORD [-h HOST] [-W WINDOW]
+ *   pop3-retr -D MAILDIR
  *
  * Logs in (USER, PASS), asks STAT for the number of messages N, then
  * retrieves messages 1..N with RETR, keeping up to WINDOW commands in
@@ -13,15 +14,29 @@
  * (stuffed dots removed) must add up to STAT's total. Then QUIT.
  *
  * Prints one line:
- *   retrieved N messages, B octets in S s: R msgs/s, M MB/s
- * timed from the first RETR sent to the last "." read.
+ *   retrieved N messages, B octets in S s: R msgs/s, M MB/s; login L ms; sum H
+ * The rate is timed from the first RETR sent to the last "." read; the
+ * login from PASS sent to STAT's answer read (PASS and STAT: the server's
+ * work to open the maildrop, wherever it does it). H is a digest of what
+ * was retrieved, the same whatever the order of the messages: the sum,
+ * modulo 2^64, of mix(CRC-32 of the message as sent, stuffed dots
+ * removed, lines ending in CRLF; its length). Two servers that hand out
+ * the same messages give the same H.
+ *
+ * -D MAILDIR prints "N messages, B octets; sum H" for the files in
+ * MAILDIR/cur and MAILDIR/new, each as RETR should send it (every LF an
+ * CRLF, a CRLF at the end if the last line has none): what a server
+ * serving that Maildir must give.
  *
  * Exit status: 0 every message retrieved; 1 something failed; 64 bad usage.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +54,37 @@ struct reader {
     size_t start, end;
     char line[RETR_LINE_MAX];
 };
+
+static uint32_t crc_table[256];
+
+static void crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[i] = c;
+    }
+}
+
+/* CRC-32 (as zlib's crc32()), continued: start with crc 0. */
+static uint32_t crc_add(uint32_t crc, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    crc = ~crc;
+    while (len-- > 0)
+        crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+/* One message's share of the digest: splitmix64 of its CRC and length. */
+static uint64_t mix(uint32_t crc, uint64_t len)
+{
+    uint64_t z = ((uint64_t)crc << 32 ^ len) + 0x9E3779B97F4A7C15u;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
 
 static void die(const char *msg)
 {
@@ -103,17 +149,84 @@ static void expect_ok(struct reader *r, const char *what)
     }
 }
 
-/* Reads one RETR reply to its lone "."; returns the message's octets (CRLFs counted). */
-static unsigned long long read_message(struct reader *r)
+/*
+ * Reads one RETR reply to its lone "."; returns the message's octets
+ * (CRLFs counted) and adds its share to *sum.
+ */
+static unsigned long long read_message(struct reader *r, uint64_t *sum)
 {
     unsigned long long octets = 0;
+    uint32_t crc = 0;
     expect_ok(r, "RETR");
     for (;;) {
         size_t len = read_line(r);
         if (len == 1 && r->line[0] == '.')
-            return octets;
-        octets += len + 2 - (r->line[0] == '.');   /* a stuffed dot is not message */
+            break;
+        size_t stuffed = r->line[0] == '.';     /* a stuffed dot is not message */
+        memcpy(r->line + len, "\r\n", 2);
+        crc = crc_add(crc, r->line + stuffed, len + 2 - stuffed);
+        octets += len + 2 - stuffed;
     }
+    *sum += mix(crc, octets);
+    return octets;
+}
+
+/* -D: what the messages of a Maildir should look like on the wire. */
+static int digest_maildir(const char *maildir)
+{
+    static const char *const subdirs[] = {"cur", "new"};
+    static unsigned char buf[1 << 16];
+    unsigned long count = 0;
+    unsigned long long total = 0;
+    uint64_t sum = 0;
+    char path[8192];
+
+    for (size_t k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/%s", maildir, subdirs[k]);
+        DIR *dir = opendir(path);
+        if (dir == NULL)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(dir)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            snprintf(path, sizeof path, "%s/%s/%s", maildir, subdirs[k], e->d_name);
+            int fd = open(path, O_RDONLY);
+            if (fd < 0)
+                die("cannot open a message file");
+            uint32_t crc = 0;
+            unsigned long long octets = 0;
+            char last = '\n';
+            ssize_t n;
+            while ((n = read(fd, buf, sizeof buf)) > 0) {
+                size_t from = 0;
+                for (size_t i = 0; i < (size_t)n; i++) {
+                    if (buf[i] == '\n' && (i > 0 ? buf[i - 1] : last) != '\r') {
+                        crc = crc_add(crc, buf + from, i - from);
+                        crc = crc_add(crc, "\r", 1);
+                        octets += i - from + 1;
+                        from = i;
+                    }
+                }
+                crc = crc_add(crc, buf + from, (size_t)n - from);
+                octets += (size_t)n - from;
+                last = (char)buf[n - 1];
+            }
+            close(fd);
+            if (n < 0)
+                die("cannot read a message file");
+            if (last != '\n') {
+                crc = crc_add(crc, last == '\r' ? "\n" : "\r\n", last == '\r' ? 1 : 2);
+                octets += last == '\r' ? 1 : 2;
+            }
+            sum += mix(crc, octets);
+            total += octets;
+            count++;
+        }
+        closedir(dir);
+    }
+    printf("%lu messages, %llu octets; sum %016llx\n", count, total, (unsigned long long)sum);
+    return 0;
 }
 
 static int connect_to(const char *host, const char *port)
@@ -147,13 +260,16 @@ static double now(void)
 int main(int argc, char **argv)
 {
     const char *host = "127.0.0.1", *port = NULL, *user = NULL, *password = NULL;
+    const char *maildir = NULL;
     long window = 1;
     int opt;
     char line[512];
     static struct reader r;
 
-    while ((opt = getopt(argc, argv, "h:p:u:w:W:")) != -1) {
+    crc_init();
+    while ((opt = getopt(argc, argv, "D:h:p:u:w:W:")) != -1) {
         switch (opt) {
+        case 'D': maildir = optarg; break;
         case 'h': host = optarg; break;
         case 'p': port = optarg; break;
         case 'u': user = optarg; break;
@@ -162,8 +278,11 @@ int main(int argc, char **argv)
         default: port = NULL; optind = argc; break;
         }
     }
+    if (maildir != NULL && optind == argc)
+        return digest_maildir(maildir);
     if (port == NULL || user == NULL || password == NULL || window < 1 || window > RETR_WINDOW_MAX) {
-        fprintf(stderr, "usage: pop3-retr -p PORT -u USER -w PASSWORD [-h HOST] [-W WINDOW]\n");
+        fprintf(stderr, "usage: pop3-retr -p PORT -u USER -w PASSWORD [-h HOST] [-W WINDOW]\n"
+                        "       pop3-retr -D MAILDIR\n");
         return 64;
     }
     r.fd = connect_to(host, port);
@@ -172,23 +291,26 @@ int main(int argc, char **argv)
     command(r.fd, line);
     expect_ok(&r, "USER");
     snprintf(line, sizeof line, "PASS %s", password);
+    double login0 = now();
     command(r.fd, line);
     expect_ok(&r, "PASS");
     command(r.fd, "STAT");
     expect_ok(&r, "STAT");
+    double login = now() - login0;
     char *end;
     unsigned long count = strtoul(r.line + 4, &end, 10);
     unsigned long long stat_octets = strtoull(end, NULL, 10);
 
     unsigned long sent = 0, done = 0;
     unsigned long long octets = 0;
+    uint64_t sum = 0;
     double t0 = now();
     while (done < count) {
         while (sent < count && sent - done < (unsigned long)window) {
             snprintf(line, sizeof line, "RETR %lu", ++sent);
             command(r.fd, line);
         }
-        octets += read_message(&r);
+        octets += read_message(&r, &sum);
         done++;
     }
     double seconds = now() - t0;
@@ -200,8 +322,10 @@ int main(int argc, char **argv)
     command(r.fd, "QUIT");
     expect_ok(&r, "QUIT");
     close(r.fd);
-    printf("retrieved %lu messages, %llu octets in %.3f s: %.1f msgs/s, %.1f MB/s\n",
+    printf("retrieved %lu messages, %llu octets in %.3f s: %.1f msgs/s, %.1f MB/s;"
+           " login %.1f ms; sum %016llx\n",
            done, octets, seconds, seconds > 0 ? (double)done / seconds : 0.0,
-           seconds > 0 ? (double)octets / seconds / 1e6 : 0.0);
+           seconds > 0 ? (double)octets / seconds / 1e6 : 0.0, login * 1e3,
+           (unsigned long long)sum);
     return 0;
 }
