@@ -64,7 +64,6 @@ header_of() {
     }' "$1"
 }
 
-
 # session_of NAME - prints "PID Q" for a name Cartero's smtpd made
 # (TIME.M<usec>P<pid>Q<n>.HOST); fails for any other name.
 session_of() {

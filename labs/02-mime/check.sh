@@ -41,77 +41,26 @@
 set -uo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The code every lab shares is in labs/lib/; a copy of this folder made
+# outside the repository finds it through $CARTERO_ROOT.
+lib=$script_dir/../lib
+[ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
+# shellcheck source=SCRIPTDIR/../lib/check.bash disable=SC1091
+. "$lib/check.bash" || exit 70
 
-usage() {
-  echo "usage: check.sh [--format text|tap|junit] [LAB_DIR]" >&2
-  exit 64
-}
-
-format=text
-lab=${LAB_DIR:-$script_dir}
-while [ $# -gt 0 ]; do
-  case $1 in
-    --format) [ $# -ge 2 ] || usage; format=$2; shift 2 ;;
-    --format=*) format=${1#--format=}; shift ;;
-    -h|--help) usage ;;
-    -*) echo "check.sh: unknown option $1" >&2; usage ;;
-    *) lab=$1; shift ;;
-  esac
-done
-case $format in text|tap|junit) ;; *) echo "check.sh: unknown format '$format'" >&2; usage ;; esac
-[ -d "$lab" ] || { echo "check.sh: no lab directory $lab" >&2; exit 64; }
-lab=$(cd "$lab" && pwd)
+check_options "$@"   # sets format, lab and answers
 mail=${LAB_MAIL:-$lab/lab-mail}
 mail7=${LAB_MAIL_7BIT:-$lab/lab-mail-7bit}
-answers=${LAB_ANSWERS:-$lab/answers.txt}
 photo=$lab/crepe.jpg
 extracted=$lab/extracted
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cartero-check02.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-# --- the results: one entry per step, in order -----------------------------
-
-STEP_NAMES=() STEP_OK=() STEP_TEXT=()
-
-# pass NAME DETAIL / hint NAME TEXT - record a step's result.
-pass() { STEP_NAMES+=("$1"); STEP_OK+=(1); STEP_TEXT+=("$2"); }
-hint() { STEP_NAMES+=("$1"); STEP_OK+=(0); STEP_TEXT+=("$2"); }
-
-# rel PATH - the path relative to the lab directory, for shorter hints.
-rel() {
-  case $1 in
-    "$lab"/*) printf '%s' "${1#"$lab"/}" ;;
-    *) printf '%s' "$1" ;;
-  esac
-}
-
-lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
+check_work_dir check02
 
 # --- reading the delivered mail ---------------------------------------------
 
-# messages ROOT - every delivered message under the mail root ROOT, one path
-# a line: the files in ROOT/<user>/new/ and ROOT/<user>/cur/ (a mail reader
-# moves read mail to cur/ and adds ":2,FLAGS" to the name). tmp/ holds
-# messages still arriving, and is not looked at.
-messages() {
-  local f
-  [ -d "$1" ] || return 0
-  for f in "$1"/*/new/* "$1"/*/cur/*; do
-    [ -f "$f" ] && printf '%s\n' "$f"
-  done
-}
-
-MESSAGES=()
-while IFS= read -r f; do MESSAGES+=("$f"); done < <(messages "$mail")
-MESSAGES7=()
-while IFS= read -r f; do MESSAGES7+=("$f"); done < <(messages "$mail7")
-
-# mailbox_of FILE - the user whose Maildir holds FILE.
-mailbox_of() { basename "$(dirname "$(dirname "$1")")"; }
-
-# plain_name FILE - a Maildir file name without the ":2,FLAGS" info of cur/.
-plain_name() { local b; b=$(basename "$1"); printf '%s' "${b%%:*}"; }
+# Every delivered message of each server, in every mailbox of its mail root.
+mapfile -t MESSAGES < <(mail_root_files "$mail")
+mapfile -t MESSAGES7 < <(mail_root_files "$mail7")
 
 # header_of FILE NAME - the value of the first header line NAME (any case),
 # with its folded continuation lines joined. The server's trace lines on top
@@ -316,59 +265,7 @@ check_strict_7bit() {
   fi
 }
 
-# --- the answers ----------------------------------------------------------------
-
-# answer N - the text after "A<N>:" in the answers file (the last such line),
-# trimmed, without a Windows CR and without surrounding quotes or backticks.
-answer() {
-  [ -f "$answers" ] || return 0
-  awk -v n="$1" '
-    { sub(/\r$/, "") }
-    /^[ \t]*#/ { next }
-    match($0, /^[ \t]*[Aa][0-9]+[ \t]*[:=.)]/) {
-      head = substr($0, 1, RLENGTH); num = head; gsub(/[^0-9]/, "", num)
-      if (num + 0 == n + 0) { v = substr($0, RLENGTH + 1); found = 1 }
-    }
-    END {
-      if (!found) exit
-      gsub(/^[ \t]+|[ \t]+$/, "", v)
-      while (v ~ /^["`'"'"'].*["`'"'"']$/ && length(v) >= 2) v = substr(v, 2, length(v) - 2)
-      print v
-    }' "$answers"
-}
-
-# shown TEXT - the answer as it may be quoted in a hint: printable ASCII,
-# at most 60 characters.
-shown() {
-  local s
-  s=$(printf '%s' "$1" | LC_ALL=C tr -c '[:print:]' '?')
-  [ ${#s} -gt 60 ] && s="${s:0:57}..."
-  printf '%s' "$s"
-}
-
-# first_code TEXT - the first three-digit number in TEXT.
-first_code() { [[ $1 =~ (^|[^0-9])([0-9]{3})([^0-9]|$) ]] && printf '%s' "${BASH_REMATCH[2]}"; }
-
-# check_answer N NAME QUESTION STEP JUDGE - records step NAME. JUDGE is a
-# function called with the answer; it returns 0 when the answer is right, or
-# prints why not (a hint, without the "answer N:" part) and returns 1.
-check_answer() {
-  local n=$1 name=$2 question=$3 step=$4 judge=$5 a why
-  if [ ! -f "$answers" ]; then
-    hint "$name" "A$n: there is no $(rel "$answers") yet (cp answers.template answers.txt). The question: $question (README step $step)."
-    return
-  fi
-  a=$(answer "$n")
-  if [ -z "$a" ]; then
-    hint "$name" "A$n is empty. The question: $question (README step $step)."
-    return
-  fi
-  if why=$("$judge" "$a"); then
-    pass "$name" "A$n: $(shown "$a")"
-  else
-    hint "$name" "A$n: $why (README step $step)."
-  fi
-}
+# --- the answers: a judge per question (check_answer is in lib/check.bash) ------
 
 judge_received() {
   [[ $(lower "$1") == *received* ]] && return 0
@@ -525,64 +422,6 @@ check_answer 10 answer-10-raw-8bit "the reply code of the --strict-7bit server t
 check_answer 11 answer-11-quoted-printable "what mime build wrote for the ó of interacción" 6 judge_qp
 check_answer 12 answer-12-missing-extension "the EHLO extension the --strict-7bit server does not offer" 6 judge_8bitmime
 
-# --- report -------------------------------------------------------------------
+# --- report: its status is the script's -------------------------------------------
 
-total=${#STEP_NAMES[@]}
-passed=0
-for ok in "${STEP_OK[@]}"; do passed=$((passed + ok)); done
-
-# xml TEXT - TEXT escaped for an XML attribute or element, control
-# characters and invalid UTF-8 dropped.
-xml() {
-  local s
-  s=$(printf '%s' "$1" | LC_ALL=C tr -d '\000-\010\013\014\016-\037')
-  if command -v iconv >/dev/null; then
-    s=$(printf '%s' "$s" | iconv -f UTF-8 -t UTF-8 -c 2>/dev/null)
-  fi
-  s=${s//&/'&amp;'}; s=${s//</'&lt;'}; s=${s//>/'&gt;'}; s=${s//\"/'&quot;'}; s=${s//\'/'&apos;'}
-  printf '%s' "$s"
-}
-
-case $format in
-  text)
-    echo "Lab 02 - Message format and MIME: checking $lab"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        printf '%2d %-32s ok\n' $((i + 1)) "${STEP_NAMES[i]}"
-      else
-        printf '%2d %-32s HINT: %s\n' $((i + 1)) "${STEP_NAMES[i]}" "${STEP_TEXT[i]}"
-      fi
-    done
-    if [ "$passed" -eq "$total" ]; then
-      echo "All $total steps passed."
-    else
-      echo "$passed of $total steps passed."
-    fi
-    ;;
-  tap)
-    echo "1..$total"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        echo "ok $((i + 1)) - ${STEP_NAMES[i]}"
-      else
-        echo "not ok $((i + 1)) - ${STEP_NAMES[i]}"
-        echo "# HINT: ${STEP_TEXT[i]}"
-      fi
-    done
-    ;;
-  junit)
-    echo '<?xml version="1.0" encoding="UTF-8"?>'
-    echo "<testsuite name=\"02-mime\" tests=\"$total\" failures=\"$((total - passed))\" errors=\"0\">"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        echo "  <testcase classname=\"labs.02-mime\" name=\"$(xml "${STEP_NAMES[i]}")\"/>"
-      else
-        echo "  <testcase classname=\"labs.02-mime\" name=\"$(xml "${STEP_NAMES[i]}")\">"
-        echo "    <failure message=\"$(xml "${STEP_TEXT[i]}")\">$(xml "${STEP_TEXT[i]}")</failure>"
-        echo "  </testcase>"
-      fi
-    done
-    echo "</testsuite>"
-    ;;
-esac
-[ "$passed" -eq "$total" ]
+check_report 02-mime "Lab 02 - Message format and MIME"

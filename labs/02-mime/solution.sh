@@ -23,81 +23,32 @@
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$script_dir/../.." && pwd)
+# The code every lab shares is in labs/lib/; a copy of this folder made
+# outside the repository finds it through $CARTERO_ROOT.
+lib=$script_dir/../lib
+[ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
+# shellcheck source=SCRIPTDIR/../lib/solution.bash disable=SC1091
+. "$lib/solution.bash" || exit 70
 
-# How long mailcat waits for one reply, and for a server to start listening.
-REPLY_TIMEOUT_SECONDS=10
-START_TRIES=500            # x 20 ms: 10 s
-
-force=0
-lab=${LAB_DIR:-$script_dir}
-while [ $# -gt 0 ]; do
-  case $1 in
-    --force) force=1; shift ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) echo "solution.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
-    *) lab=$1; shift ;;
-  esac
-done
-
-die() {
-  echo "solution.sh: $*" >&2
-  exit 1
-}
-
-[ -d "$lab" ] || die "no lab directory $lab"
-lab=$(cd "$lab" && pwd)
-bin=${CARTERO_BIN:-$root/bin}
-for p in smtpd mailcat mime b64; do
-  [ -x "$bin/$p" ] || die "no $bin/$p: run 'make' first, or set CARTERO_BIN"
-done
-[ -f "$script_dir/answers.template" ] || die "no answers.template beside solution.sh"
-[ -f "$script_dir/crepe.jpg" ] || die "no crepe.jpg beside solution.sh"
-if [ -e "$lab/answers.txt" ] && [ "$force" = 0 ]; then
-  die "$lab/answers.txt exists: keep it, or run again with --force (or reset.sh first)"
-fi
+solution_options "$@"   # sets force, lab and root
+need_programs smtpd mailcat mime b64
+need_beside answers.template crepe.jpg
+protect_answers
 [ -f "$lab/crepe.jpg" ] || cp "$script_dir/crepe.jpg" "$lab/"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cartero-lab02.XXXXXX")
+solution_work_dir lab02
 log=${SMTPD_LOG:-$work/smtpd.log}
-SERVER_PIDS=()
 
-# On any exit: stop our servers by PID, and show the transcript when we failed.
-cleanup() {
-  local status=$? pid
-  for pid in "${SERVER_PIDS[@]:-}"; do
-    [ -n "$pid" ] || continue
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if [ "$status" -ne 0 ] && [ -s "$log" ]; then
-    echo "--- the servers' transcript ($log):" >&2
-    tail -n 40 "$log" >&2
-  fi
-  rm -rf "$work"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# on_failure - what cleanup shows when we failed: the servers' transcript.
+on_failure() { show_tail "the servers' transcript ($log)" "$log" 40; }
 
-# start_server NAME MAILROOT [SMTPD OPTIONS...] - starts smtpd in the lab
+# start_smtpd MAILROOT [SMTPD OPTIONS...] - starts smtpd in the lab
 # directory, as in the README (-d hamburger.edu -m MAILROOT -v), on a free
-# port. Sets PORT. The wait is a bounded loop on a condition: the port file
-# appears.
-start_server() {
-  local portfile=$work/$1.port root=$2 i pid
-  shift 2
-  (cd "$lab" && exec "$bin/smtpd" -l 127.0.0.1 -p 0 --port-file "$portfile" \
-      -d hamburger.edu -m "$root" -v "$@") 2>>"$log" 3>&- &
-  pid=$!
-  SERVER_PIDS+=("$pid")
-  for ((i = 0; i < START_TRIES; i++)); do
-    [ -s "$portfile" ] && break
-    kill -0 "$pid" 2>/dev/null || die "smtpd stopped at once (see its transcript below)"
-    sleep 0.02
-  done
-  [ -s "$portfile" ] || die "smtpd did not start listening within 10 s"
-  PORT=$(cat "$portfile")
+# port. Sets PID and PORT.
+start_smtpd() {
+  local mailroot=$1
+  shift
+  start_in_lab "$log" 0 "$bin/smtpd" -d hamburger.edu -m "$mailroot" -v "$@"
 }
 
 # session PORT - runs the script on standard input with mailcat, from the lab
@@ -136,18 +87,14 @@ run_to() {
   (cd "$lab" && "$@" >"$out")
 }
 
-# listing USER - the names in USER's new/, as `ls` shows them (Maildir names
-# are plain: no spaces, no newlines). new_file USER BEFORE - the one file in
-# USER's new/ that is not in the BEFORE listing. The server moves the file
-# into new/ before it says 250, so it is there as soon as mailcat has read
-# the 250.
-# shellcheck disable=SC2012
-listing() { ls -1 "$lab/lab-mail/$1/new" 2>/dev/null | sort || true; }
+# listing USER - the names in USER's new/, as `ls` shows them. new_file USER
+# BEFORE - the path of the one file in USER's new/ that is not in the BEFORE
+# listing (new_name in lib/solution.bash).
+listing() { new_names "$lab/lab-mail/$1/new"; }
 new_file() {
-  local names
-  names=$(comm -13 <(printf '%s\n' "$2") <(listing "$1") | sed '/^$/d')
-  [ "$(printf '%s\n' "$names" | grep -c .)" = 1 ] || die "expected one new file in $1's new/, found: $names"
-  printf '%s' "$lab/lab-mail/$1/new/$names"
+  local name
+  name=$(new_name "$lab/lab-mail/$1/new" "$2") || exit 1
+  printf '%s' "$lab/lab-mail/$1/new/$name"
 }
 
 # field_naming FILE WORD - the name of the first header field (folded lines
@@ -159,11 +106,9 @@ field_naming() {
     { name = $0; sub(/:.*/, "", name); if (index($0, w)) { print name; exit } }' "$1"
 }
 
-declare -A A=()
-
-start_server lab lab-mail
+start_smtpd lab-mail
 PORT_LAB=$PORT
-start_server strict lab-mail-7bit --strict-7bit
+start_smtpd lab-mail-7bit --strict-7bit
 PORT_7BIT=$PORT
 echo "# smtpd listens on 127.0.0.1 port $PORT_LAB (mail root lab-mail) and,"
 echo "# with --strict-7bit, on port $PORT_7BIT (mail root lab-mail-7bit)"
@@ -353,14 +298,7 @@ qp=$(awk 'body { print } /^$/ { body = 1 }' "$lab/prueba.eml" | grep -o 'interac
 A[11]="${qp#interacci} (quoted-printable: the two bytes of ó in UTF-8, C3 and B3)"
 
 # answers.txt: the template, with each "A<n>:" line filled in.
-while IFS= read -r line; do
-  if [[ $line =~ ^A([0-9]+):[[:space:]]*$ ]]; then
-    printf 'A%s: %s\n' "${BASH_REMATCH[1]}" "${A[${BASH_REMATCH[1]}]:-}"
-  else
-    printf '%s\n' "$line"
-  fi
-done <"$script_dir/answers.template" >"$lab/answers.txt.tmp"
-mv "$lab/answers.txt.tmp" "$lab/answers.txt"
+write_answers
 echo
 echo "# answers written to $lab/answers.txt"
 grep '^A[0-9]*:' "$lab/answers.txt"
