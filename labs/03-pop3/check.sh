@@ -35,62 +35,24 @@
 set -uo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The code every lab shares is in labs/lib/; a copy of this folder made
+# outside the repository finds it through $CARTERO_ROOT.
+lib=$script_dir/../lib
+[ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
+# shellcheck source=SCRIPTDIR/../lib/check.bash disable=SC1091
+. "$lib/check.bash" || exit 70
 
-usage() {
-  echo "usage: check.sh [--format text|tap|junit] [LAB_DIR]" >&2
-  exit 64
-}
-
-format=text
-lab=${LAB_DIR:-$script_dir}
-while [ $# -gt 0 ]; do
-  case $1 in
-    --format) [ $# -ge 2 ] || usage; format=$2; shift 2 ;;
-    --format=*) format=${1#--format=}; shift ;;
-    -h|--help) usage ;;
-    -*) echo "check.sh: unknown option $1" >&2; usage ;;
-    *) lab=$1; shift ;;
-  esac
-done
-case $format in text|tap|junit) ;; *) echo "check.sh: unknown format '$format'" >&2; usage ;; esac
-[ -d "$lab" ] || { echo "check.sh: no lab directory $lab" >&2; exit 64; }
-lab=$(cd "$lab" && pwd)
+check_options "$@"   # sets format, lab and answers
 mail=${LAB_MAIL:-$lab/lab-mail}
 log=${LAB_LOG:-$lab/pop3d.log}
-answers=${LAB_ANSWERS:-$lab/answers.txt}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cartero-check03.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-# --- the results: one entry per step, in order -----------------------------
-
-STEP_NAMES=() STEP_OK=() STEP_TEXT=()
-
-pass() { STEP_NAMES+=("$1"); STEP_OK+=(1); STEP_TEXT+=("$2"); }
-hint() { STEP_NAMES+=("$1"); STEP_OK+=(0); STEP_TEXT+=("$2"); }
-
-rel() {
-  case $1 in
-    "$lab"/*) printf '%s' "${1#"$lab"/}" ;;
-    *) printf '%s' "$1" ;;
-  esac
-}
+check_work_dir check03
 
 # --- the transcript, split into one file per session ------------------------
 
-# $work/sessions/N holds session N's lines without the "[N] " tag, colours
-# removed. A session is one connection: its lines are tagged with its number.
-mkdir -p "$work/sessions"
-if [ -f "$log" ]; then
-  sed 's/\x1b\[[0-9;]*m//g' "$log" |
-    awk -v dir="$work/sessions" '
-      match($0, /^\[[0-9]+\] /) {
-        n = substr($0, 2, RLENGTH - 3)
-        print substr($0, RLENGTH + 1) > (dir "/" n)
-      }'
-fi
-SESSIONS=("$work"/sessions/*)
-[ -e "${SESSIONS[0]}" ] || SESSIONS=()
+# $work/sessions/N holds session N's lines (split_sessions in lib/check.bash).
+split_sessions "$log" "$work/sessions"
+mapfile -t SESSIONS < <(session_files "$work/sessions")
 
 # has SESSION PATTERN - the session has a line matching the extended regex (any case).
 has() { grep -qiE "$2" "$1"; }
@@ -120,11 +82,11 @@ check_transcript() {
 check_slide_session() {
   local s
   for s in "${SESSIONS[@]}"; do
-    has "$s" '^C: USER bob' && has "$s" '^C: LIST' && has "$s" '^C: RETR [0-9]' &&
-      has "$s" '^C: DELE [0-9]' && has "$s" '^C: QUIT' &&
-      has "$s" 'UPDATE: removed [1-9]' || continue
-    pass slide-session "session $(basename "$s") did LIST, RETR, DELE and QUIT, and the server removed the messages"
-    return
+    if has "$s" '^C: USER bob' && has "$s" '^C: LIST' && has "$s" '^C: RETR [0-9]' &&
+       has "$s" '^C: DELE [0-9]' && has "$s" '^C: QUIT' && has "$s" 'UPDATE: removed [1-9]'; then
+      pass slide-session "session $(basename "$s") did LIST, RETR, DELE and QUIT, and the server removed the messages"
+      return
+    fi
   done
   for s in "${SESSIONS[@]}"; do
     if has "$s" '^C: DELE [0-9]' && has "$s" 'UPDATE: removed'; then
@@ -170,17 +132,9 @@ check_in_use() {
 
 # --- steps on the two clients' Maildirs -------------------------------------------
 
-# messages DIR - the message files of Maildir DIR (new/ and cur/).
-messages() {
-  local f
-  for f in "$1"/new/* "$1"/cur/*; do
-    [ -f "$f" ] && printf '%s\n' "$f"
-  done
-}
-
 check_keep_client() {
   local n uids
-  n=$(messages "$lab/laptop" | grep -c . || true)
+  n=$(maildir_files "$lab/laptop" | grep -c . || true)
   uids=$(grep -c . "$lab/laptop/.mailget-uidl" 2>/dev/null || true)
   # The record may be empty: it keeps only UIDLs still on the server.
   if [ "$n" -gt 0 ] && [ -f "$lab/laptop/.mailget-uidl" ]; then
@@ -194,19 +148,19 @@ check_keep_client() {
 
 check_delete_client() {
   local f g found missing=0 left=0 n
-  n=$(messages "$lab/phone" | grep -c . || true)
+  n=$(maildir_files "$lab/phone" | grep -c . || true)
   if [ "$n" -eq 0 ]; then
     hint delete-client "phone/ holds no messages. After the laptop, run the phone client without --keep: mailget -u bob --password-file bob.password 127.0.0.1:1110 -o phone (README step 6)."
     return
   fi
   while IFS= read -r f; do
     found=0
-    while IFS= read -r g; do cmp -s "$f" "$g" && { found=1; break; }; done < <(messages "$lab/phone")
+    while IFS= read -r g; do cmp -s "$f" "$g" && { found=1; break; }; done < <(maildir_files "$lab/phone")
     [ "$found" = 1 ] || missing=$((missing + 1))
-  done < <(messages "$lab/laptop")
+  done < <(maildir_files "$lab/laptop")
   while IFS= read -r f; do
-    while IFS= read -r g; do cmp -s "$f" "$g" && { left=$((left + 1)); break; }; done < <(messages "$mail/bob")
-  done < <(messages "$lab/phone")
+    while IFS= read -r g; do cmp -s "$f" "$g" && { left=$((left + 1)); break; }; done < <(maildir_files "$mail/bob")
+  done < <(maildir_files "$lab/phone")
   if [ "$left" -gt 0 ]; then
     hint delete-client "$left of the phone's messages are still on the server: the phone client must run without --keep, so that it sends DELE and QUIT (README step 6)."
   elif [ "$missing" -gt 0 ]; then
@@ -216,55 +170,7 @@ check_delete_client() {
   fi
 }
 
-# --- the answers ----------------------------------------------------------------
-
-# answer N - the text after "A<N>:" in the answers file (the last such line),
-# trimmed, without a Windows CR and without surrounding quotes or backticks.
-answer() {
-  [ -f "$answers" ] || return 0
-  awk -v n="$1" '
-    { sub(/\r$/, "") }
-    /^[ \t]*#/ { next }
-    match($0, /^[ \t]*[Aa][0-9]+[ \t]*[:=.)]/) {
-      head = substr($0, 1, RLENGTH); num = head; gsub(/[^0-9]/, "", num)
-      if (num + 0 == n + 0) { v = substr($0, RLENGTH + 1); found = 1 }
-    }
-    END {
-      if (!found) exit
-      gsub(/^[ \t]+|[ \t]+$/, "", v)
-      while (v ~ /^["`'"'"'].*["`'"'"']$/ && length(v) >= 2) v = substr(v, 2, length(v) - 2)
-      print v
-    }' "$answers"
-}
-
-shown() {
-  local s
-  s=$(printf '%s' "$1" | LC_ALL=C tr -c '[:print:]' '?')
-  [ ${#s} -gt 60 ] && s="${s:0:57}..."
-  printf '%s' "$s"
-}
-
-lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
-
-# check_answer N NAME QUESTION STEP JUDGE - as in lab 01: JUDGE returns 0 for
-# a right answer, or prints why not and returns 1.
-check_answer() {
-  local n=$1 name=$2 question=$3 step=$4 judge=$5 a why
-  if [ ! -f "$answers" ]; then
-    hint "$name" "A$n: there is no $(rel "$answers") yet (cp answers.template answers.txt). The question: $question (README step $step)."
-    return
-  fi
-  a=$(answer "$n")
-  if [ -z "$a" ]; then
-    hint "$name" "A$n is empty. The question: $question (README step $step)."
-    return
-  fi
-  if why=$("$judge" "$a"); then
-    pass "$name" "A$n: $(shown "$a")"
-  else
-    hint "$name" "A$n: $why (README step $step)."
-  fi
-}
+# --- the answers: a judge per question (check_answer is in lib/check.bash) ------
 
 judge_still_there() {
   case $(lower "$1") in
@@ -325,62 +231,6 @@ check_answer 4 answer-4-uidl "the command mailget --keep uses to recognise what 
 check_answer 5 answer-5-update-state "the state in which the server removed the phone's messages" 6 judge_update
 check_answer 6 answer-6-who-remembers "who remembers what download-and-keep fetched: server or client?" 7 judge_client
 
-# --- report -------------------------------------------------------------------
+# --- report: its status is the script's -------------------------------------------
 
-total=${#STEP_NAMES[@]}
-passed=0
-for ok in "${STEP_OK[@]}"; do passed=$((passed + ok)); done
-
-xml() {
-  local s
-  s=$(printf '%s' "$1" | LC_ALL=C tr -d '\000-\010\013\014\016-\037')
-  if command -v iconv >/dev/null; then
-    s=$(printf '%s' "$s" | iconv -f UTF-8 -t UTF-8 -c 2>/dev/null)
-  fi
-  s=${s//&/'&amp;'}; s=${s//</'&lt;'}; s=${s//>/'&gt;'}; s=${s//\"/'&quot;'}; s=${s//\'/'&apos;'}
-  printf '%s' "$s"
-}
-
-case $format in
-  text)
-    echo "Lab 03 - POP3: checking $lab"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        printf '%2d %-32s ok\n' $((i + 1)) "${STEP_NAMES[i]}"
-      else
-        printf '%2d %-32s HINT: %s\n' $((i + 1)) "${STEP_NAMES[i]}" "${STEP_TEXT[i]}"
-      fi
-    done
-    if [ "$passed" -eq "$total" ]; then
-      echo "All $total steps passed."
-    else
-      echo "$passed of $total steps passed."
-    fi
-    ;;
-  tap)
-    echo "1..$total"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        echo "ok $((i + 1)) - ${STEP_NAMES[i]}"
-      else
-        echo "not ok $((i + 1)) - ${STEP_NAMES[i]}"
-        echo "# HINT: ${STEP_TEXT[i]}"
-      fi
-    done
-    ;;
-  junit)
-    echo '<?xml version="1.0" encoding="UTF-8"?>'
-    echo "<testsuite name=\"03-pop3\" tests=\"$total\" failures=\"$((total - passed))\" errors=\"0\">"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        echo "  <testcase classname=\"labs.03-pop3\" name=\"$(xml "${STEP_NAMES[i]}")\"/>"
-      else
-        echo "  <testcase classname=\"labs.03-pop3\" name=\"$(xml "${STEP_NAMES[i]}")\">"
-        echo "    <failure message=\"$(xml "${STEP_TEXT[i]}")\">$(xml "${STEP_TEXT[i]}")</failure>"
-        echo "  </testcase>"
-      fi
-    done
-    echo "</testsuite>"
-    ;;
-esac
-[ "$passed" -eq "$total" ]
+check_report 03-pop3 "Lab 03 - POP3"

@@ -19,132 +19,35 @@
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$script_dir/../.." && pwd)
+# The code every lab shares is in labs/lib/; a copy of this folder made
+# outside the repository finds it through $CARTERO_ROOT.
+lib=$script_dir/../lib
+[ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
+# shellcheck source=SCRIPTDIR/../lib/solution.bash disable=SC1091
+. "$lib/solution.bash" || exit 70
 
-REPLY_TIMEOUT_SECONDS=10
-START_TRIES=500            # x 20 ms: 10 s
-
-force=0
-lab=${LAB_DIR:-$script_dir}
-while [ $# -gt 0 ]; do
-  case $1 in
-    --force) force=1; shift ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) echo "solution.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
-    *) lab=$1; shift ;;
-  esac
-done
-
-die() {
-  echo "solution.sh: $*" >&2
-  exit 1
-}
-
-[ -d "$lab" ] || die "no lab directory $lab"
-lab=$(cd "$lab" && pwd)
-bin=${CARTERO_BIN:-$root/bin}
-for p in smtpd pop3d mailget; do
-  [ -x "$bin/$p" ] || die "no $bin/$p: run 'make' first, or set CARTERO_BIN"
-done
-[ -f "$script_dir/answers.template" ] || die "no answers.template beside solution.sh"
-[ -f "$script_dir/users" ] || die "no users file beside solution.sh"
-if [ -e "$lab/answers.txt" ] && [ "$force" = 0 ]; then
-  die "$lab/answers.txt exists: keep it, or run again with --force (or reset.sh first)"
-fi
+solution_options "$@"   # sets force, lab and root
+need_programs smtpd pop3d mailget
+need_beside answers.template users
+protect_answers
 [ "$lab" = "$script_dir" ] || cp "$script_dir/users" "$script_dir/bob.password" "$lab/"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cartero-lab03.XXXXXX")
-SERVER_PIDS=()
+solution_work_dir lab03
 
-cleanup() {
-  local status=$? pid
-  close_all
-  for pid in "${SERVER_PIDS[@]:-}"; do
-    [ -n "$pid" ] || continue
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if [ "$status" -ne 0 ] && [ -s "$lab/pop3d.log" ]; then
-    echo "--- the end of pop3d's transcript ($lab/pop3d.log):" >&2
-    tail -n 30 "$lab/pop3d.log" >&2
-  fi
-  rm -rf "$work"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# on_failure - what cleanup shows when we failed: the end of pop3d's transcript.
+on_failure() { show_tail "the end of pop3d's transcript ($lab/pop3d.log)" "$lab/pop3d.log" 30; }
 
-# start NAME ARGS... - starts bin/NAME in the lab directory on a free port;
-# sets PORT. stderr goes to NAME.log in the lab (pop3d.log is the transcript).
-start() {
-  local name=$1 portfile=$work/$1.port i pid
-  shift
-  (cd "$lab" && exec "$bin/$name" -l 127.0.0.1 -p 0 --port-file "$portfile" \
-      -d hamburger.edu -m lab-mail -u users "$@") 2>>"$lab/$name.log" 3>&- &
-  pid=$!
-  SERVER_PIDS+=("$pid")
-  for ((i = 0; i < START_TRIES; i++)); do
-    [ -s "$portfile" ] && break
-    kill -0 "$pid" 2>/dev/null || die "$name stopped at once (see $lab/$name.log)"
-    sleep 0.02
-  done
-  [ -s "$portfile" ] || die "$name did not start listening within 10 s"
-  PORT=$(cat "$portfile")
-}
+# start NAME ARGS... - starts bin/NAME in the lab directory on a free port,
+# with the lab's mail root and users; sets PORT. Its output goes to NAME.log
+# in the lab (pop3d.log is the transcript).
+start() { start_in_lab "$lab/$1.log" 0 "$bin/$1" -d hamburger.edu -m lab-mail -u users "${@:2}"; }
 
-# --- talking over /dev/tcp, as telnet does (lines end in CRLF) ---------------
-
-CONN_FD=
-OPEN_FDS=()
-
-connect() {
-  echo "\$ telnet 127.0.0.1 $1"
-  exec {CONN_FD}<>"/dev/tcp/127.0.0.1/$1" || die "cannot connect to 127.0.0.1:$1"
-  OPEN_FDS+=("$CONN_FD")
-}
-
-# hang_up - closes the connection without a goodbye, as closing the window does.
-hang_up() {
-  exec {CONN_FD}>&-
-  CONN_FD=
-}
-
-close_all() {
-  local fd
-  for fd in "${OPEN_FDS[@]:-}"; do
-    [ -n "$fd" ] && { exec {fd}>&- || true; } 2>/dev/null
-  done
-  OPEN_FDS=()
-}
-
-send() {
-  printf '%s\r\n' "$1" >&"$CONN_FD"
-  echo "C: $1"
-}
-
-# reply - reads one line into LINE.
-reply() {
-  IFS= read -r -t "$REPLY_TIMEOUT_SECONDS" LINE <&"$CONN_FD" ||
-    die "no reply within $REPLY_TIMEOUT_SECONDS s (or the server closed the connection)"
-  LINE=${LINE%$'\r'}
-  echo "S: $LINE"
-}
-
-# expect PREFIX - reads a reply line that must start with PREFIX (220, +OK, -ERR...).
-expect() {
-  reply
-  [[ $LINE == "$1"* ]] || die "expected $1, got: $LINE"
-}
-
-say() {
-  send "$1"
-  expect "$2"
-}
+# --- talking POP3 (connect, send, say... are in lib/solution.bash) -----------
 
 # lines - reads the lines of a POP3 multi-line reply up to the lone "."; sets LINES.
 lines() {
   LINES=()
-  while reply; do
+  while read_line; do
     [ "$LINE" = "." ] && return 0
     LINES+=("$LINE")
   done
@@ -164,7 +67,7 @@ send_mail() {
     say "." 250
   done
   say "QUIT" 221
-  hang_up
+  disconnect
 }
 
 # login - USER bob, PASS hungry on a new connection to pop3d.
@@ -174,8 +77,6 @@ login() {
   say "user bob" +OK
   say "pass hungry" +OK
 }
-
-declare -A A=()
 
 rm -f "$lab/pop3d.log"
 start smtpd
@@ -195,7 +96,8 @@ size1=${LINES[0]#* }
 say "retr 1" +OK
 lines
 say "dele 1" +OK
-hang_up
+disconnect
+# shellcheck disable=SC2012  # Maildir names are plain
 file1=$(ls "$lab/lab-mail/bob/cur/" | sort | head -n 1)
 echo "# LIST said $size1 octets; the file has $(wc -c < "$lab/lab-mail/bob/cur/$file1")"
 login
@@ -210,7 +112,7 @@ say "rset" +OK
 say "list" +OK
 lines
 say "quit" +OK
-hang_up
+disconnect
 
 echo; echo "# Step 4: the slide's session, with QUIT"
 login
@@ -221,21 +123,21 @@ say "dele 1" +OK
 say "retr 2" +OK; lines
 say "dele 2" +OK
 say "quit" "+OK POP3 server signing off"
-hang_up
+disconnect
 
 echo; echo "# Step 5: two sessions on one maildrop"
 login
-first=$CONN_FD
+first=$CONN_IN                 # the first session stays open
 connect "$POP3_PORT"
 expect +OK
 say "user bob" +OK
 say "pass hungry" "-ERR [IN-USE]"
 A[3]="[IN-USE]: $LINE"
 say "quit" +OK
-hang_up
-CONN_FD=$first
+disconnect
+CONN_IN=$first CONN_OUT=$first   # back to the first session
 say "quit" +OK
-hang_up
+disconnect
 
 echo; echo "# Step 6: two clients, download-and-keep and download-and-delete"
 send_mail "$SMTP_PORT"
@@ -249,12 +151,5 @@ A[5]="UPDATE: the phone's QUIT moved the session from TRANSACTION to UPDATE, whe
 A[6]="The client: POP3 keeps no state between sessions, so mailget --keep remembers the UIDLs in laptop/.mailget-uidl"
 
 # answers.txt: the template with each "A<n>:" line filled in.
-while IFS= read -r line; do
-  if [[ $line =~ ^A([0-9]+):[[:space:]]*$ ]]; then
-    printf 'A%s: %s\n' "${BASH_REMATCH[1]}" "${A[${BASH_REMATCH[1]}]:-}"
-  else
-    printf '%s\n' "$line"
-  fi
-done < "$script_dir/answers.template" > "$lab/answers.txt.tmp"
-mv "$lab/answers.txt.tmp" "$lab/answers.txt"
+write_answers
 echo; echo "# Wrote $lab/answers.txt. Check it: make check-lab LAB=03"

@@ -143,10 +143,11 @@ wait_until() {
   die "$what did not happen within $((WAIT_TRIES / 50)) s"
 }
 
-# port_file_or_death FILE PID - FILE is there; dies if PID ended first.
-port_file_or_death() {
+# listening PORTFILE PID NAME LOG - the server PID wrote its PORTFILE; dies
+# if it ended first (NAME and LOG say which, and where to read why).
+listening() {
   [ -s "$1" ] && return 0
-  kill -0 "$2" 2>/dev/null || die "the server stopped at once (see its transcript)"
+  kill -0 "$2" 2>/dev/null || die "$3 stopped at once (see $4)"
   return 1
 }
 
@@ -165,7 +166,7 @@ start_in_lab() {
     >>"$log" 2>&1 3>&- &
   PID=$!
   PIDS+=("$PID")
-  wait_until "$(basename "$program") listening" port_file_or_death "$portfile" "$PID"
+  wait_until "$(basename "$program") listening" listening "$portfile" "$PID" "$(basename "$program")" "$log"
   # shellcheck disable=SC2034  # PORT is the caller's
   PORT=$(cat "$portfile")
 }
