@@ -40,68 +40,28 @@
 set -uo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The code every lab shares is in labs/lib/; a copy of this folder made
+# outside the repository finds it through $CARTERO_ROOT.
+lib=$script_dir/../lib
+[ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
+# shellcheck source=SCRIPTDIR/../lib/check.bash disable=SC1091
+. "$lib/check.bash" || exit 70
 
-usage() {
-  echo "usage: check.sh [--format text|tap|junit] [LAB_DIR]" >&2
-  exit 64
-}
-
-format=text
-lab=${LAB_DIR:-$script_dir}
-while [ $# -gt 0 ]; do
-  case $1 in
-    --format) [ $# -ge 2 ] || usage; format=$2; shift 2 ;;
-    --format=*) format=${1#--format=}; shift ;;
-    -h|--help) usage ;;
-    -*) echo "check.sh: unknown option $1" >&2; usage ;;
-    *) lab=$1; shift ;;
-  esac
-done
-case $format in text|tap|junit) ;; *) echo "check.sh: unknown format '$format'" >&2; usage ;; esac
-[ -d "$lab" ] || { echo "check.sh: no lab directory $lab" >&2; exit 64; }
-lab=$(cd "$lab" && pwd)
+check_options "$@"   # sets format, lab and answers
 mail=${LAB_MAIL:-$lab/lab-mail}
 log=${LAB_LOG:-$lab/smtpd.log}
 log465=${LAB_LOG_465:-$lab/smtps.log}
-answers=${LAB_ANSWERS:-$lab/answers.txt}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cartero-check04.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-# --- the results: one entry per step, in order -----------------------------
-
-STEP_NAMES=() STEP_OK=() STEP_TEXT=()
-
-pass() { STEP_NAMES+=("$1"); STEP_OK+=(1); STEP_TEXT+=("$2"); }
-hint() { STEP_NAMES+=("$1"); STEP_OK+=(0); STEP_TEXT+=("$2"); }
-
-rel() {
-  case $1 in
-    "$lab"/*) printf '%s' "${1#"$lab"/}" ;;
-    *) printf '%s' "$1" ;;
-  esac
-}
+check_work_dir check04
 
 # --- the transcripts, split into one file per session ------------------------
 
-# split LOG DIR - DIR/N holds session N's lines without the "[N] " tag,
-# colours removed.
-split() {
-  mkdir -p "$2"
-  [ -f "$1" ] || return 0
-  sed 's/\x1b\[[0-9;]*m//g' "$1" |
-    awk -v dir="$2" '
-      match($0, /^\[[0-9]+\] /) {
-        n = substr($0, 2, RLENGTH - 3)
-        print substr($0, RLENGTH + 1) > (dir "/" n)
-      }'
-}
-split "$log" "$work/587"
-split "$log465" "$work/465"
-SESSIONS=("$work"/587/*)
-[ -e "${SESSIONS[0]}" ] || SESSIONS=()
-SESSIONS_465=("$work"/465/*)
-[ -e "${SESSIONS_465[0]}" ] || SESSIONS_465=()
+# $work/587/N and $work/465/N hold session N's lines of each server's
+# transcript (split_sessions in lib/check.bash).
+split_sessions "$log" "$work/587"
+split_sessions "$log465" "$work/465"
+mapfile -t SESSIONS < <(session_files "$work/587")
+mapfile -t SESSIONS_465 < <(session_files "$work/465")
 
 # has SESSION PATTERN - the session has a line matching the extended regex.
 has() { grep -qE "$2" "$1"; }
@@ -222,15 +182,14 @@ check_s_client() {
 
 check_delivered() {
   local f found=
-  for f in "$mail"/*/new/* "$mail"/*/cur/*; do
-    [ -f "$f" ] || continue
+  while IFS= read -r f; do
     # the trace lines are the top of the header, before the first empty line
     if sed '/^$/q' "$f" | grep -q '(authenticated as bob)' &&
        sed '/^$/q' "$f" | grep -q 'with ESMTPSA '; then
       found=$f
       break
     fi
-  done
+  done < <(mail_root_files "$mail")
   if [ -n "$found" ]; then
     pass delivered "$(rel "$found"): Received says ESMTPSA, authenticated as bob"
   elif [ -d "$mail" ]; then
@@ -265,55 +224,7 @@ check_clear_on_465() {
   fi
 }
 
-# --- the answers ----------------------------------------------------------------
-
-# answer N - the text after "A<N>:" in the answers file (the last such line),
-# trimmed, without a Windows CR and without surrounding quotes or backticks.
-answer() {
-  [ -f "$answers" ] || return 0
-  awk -v n="$1" '
-    { sub(/\r$/, "") }
-    /^[ \t]*#/ { next }
-    match($0, /^[ \t]*[Aa][0-9]+[ \t]*[:=.)]/) {
-      head = substr($0, 1, RLENGTH); num = head; gsub(/[^0-9]/, "", num)
-      if (num + 0 == n + 0) { v = substr($0, RLENGTH + 1); found = 1 }
-    }
-    END {
-      if (!found) exit
-      gsub(/^[ \t]+|[ \t]+$/, "", v)
-      while (v ~ /^["`'"'"'].*["`'"'"']$/ && length(v) >= 2) v = substr(v, 2, length(v) - 2)
-      print v
-    }' "$answers"
-}
-
-shown() {
-  local s
-  s=$(printf '%s' "$1" | LC_ALL=C tr -c '[:print:]' '?')
-  [ ${#s} -gt 60 ] && s="${s:0:57}..."
-  printf '%s' "$s"
-}
-
-lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
-
-# check_answer N NAME QUESTION STEP JUDGE - JUDGE returns 0 for a right
-# answer, or prints why not and returns 1.
-check_answer() {
-  local n=$1 name=$2 question=$3 step=$4 judge=$5 a why
-  if [ ! -f "$answers" ]; then
-    hint "$name" "A$n: there is no $(rel "$answers") yet (cp answers.template answers.txt). The question: $question (README step $step)."
-    return
-  fi
-  a=$(answer "$n")
-  if [ -z "$a" ]; then
-    hint "$name" "A$n is empty. The question: $question (README step $step)."
-    return
-  fi
-  if why=$("$judge" "$a"); then
-    pass "$name" "A$n: $(shown "$a")"
-  else
-    hint "$name" "A$n: $why (README step $step)."
-  fi
-}
+# --- the answers: a judge per question (check_answer is in lib/check.bash) ------
 
 judge_530() {
   [[ $(lower "$1") =~ auth|autentic|login|log\ in|identif|credencial|credential|contraseña|password ]] && return 0
@@ -337,7 +248,7 @@ judge_base64() {
   local a
   a=$(printf '%s' "$1" | tr -d ' \t')
   [ "$a" = "AGJvYgBodW5ncnk=" ] && return 0
-  echo "\"$(shown "$1")\" is not it: copy exactly what printf '\\0bob\\0hungry' | ../../bin/b64 prints (the \\0 are NUL bytes, not the characters \\ and 0)"
+  printf '%s\n' "\"$(shown "$1")\" is not it: copy exactly what printf '\\0bob\\0hungry' | ../../bin/b64 prints (the \\0 are NUL bytes, not the characters \\ and 0)"
   return 1
 }
 
@@ -398,62 +309,6 @@ check_answer 7 answer-7-wrong-password "the code a wrong password gets, and its 
 check_answer 8 answer-8-port-server-to-server "the port between mail servers" 7 judge_port_25
 check_answer 9 answer-9-port-implicit-tls "the port for submission with TLS from the first byte" 7 judge_port_465
 
-# --- report -------------------------------------------------------------------
+# --- report: its status is the script's -------------------------------------------
 
-total=${#STEP_NAMES[@]}
-passed=0
-for ok in "${STEP_OK[@]}"; do passed=$((passed + ok)); done
-
-xml() {
-  local s
-  s=$(printf '%s' "$1" | LC_ALL=C tr -d '\000-\010\013\014\016-\037')
-  if command -v iconv >/dev/null; then
-    s=$(printf '%s' "$s" | iconv -f UTF-8 -t UTF-8 -c 2>/dev/null)
-  fi
-  s=${s//&/'&amp;'}; s=${s//</'&lt;'}; s=${s//>/'&gt;'}; s=${s//\"/'&quot;'}; s=${s//\'/'&apos;'}
-  printf '%s' "$s"
-}
-
-case $format in
-  text)
-    echo "Lab 04 - Secure mail: TLS and AUTH: checking $lab"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        printf '%2d %-36s ok\n' $((i + 1)) "${STEP_NAMES[i]}"
-      else
-        printf '%2d %-36s HINT: %s\n' $((i + 1)) "${STEP_NAMES[i]}" "${STEP_TEXT[i]}"
-      fi
-    done
-    if [ "$passed" -eq "$total" ]; then
-      echo "All $total steps passed."
-    else
-      echo "$passed of $total steps passed."
-    fi
-    ;;
-  tap)
-    echo "1..$total"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        echo "ok $((i + 1)) - ${STEP_NAMES[i]}"
-      else
-        echo "not ok $((i + 1)) - ${STEP_NAMES[i]}"
-        echo "# HINT: ${STEP_TEXT[i]}"
-      fi
-    done
-    ;;
-  junit)
-    echo '<?xml version="1.0" encoding="UTF-8"?>'
-    echo "<testsuite name=\"04-tls-auth\" tests=\"$total\" failures=\"$((total - passed))\" errors=\"0\">"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        echo "  <testcase classname=\"labs.04-tls-auth\" name=\"$(xml "${STEP_NAMES[i]}")\"/>"
-      else
-        echo "  <testcase classname=\"labs.04-tls-auth\" name=\"$(xml "${STEP_NAMES[i]}")\">"
-        echo "    <failure message=\"$(xml "${STEP_TEXT[i]}")\">$(xml "${STEP_TEXT[i]}")</failure>"
-        echo "  </testcase>"
-      fi
-    done
-    echo "</testsuite>"
-    ;;
-esac
-[ "$passed" -eq "$total" ]
+check_report 04-tls-auth "Lab 04 - Secure mail: TLS and AUTH" 36

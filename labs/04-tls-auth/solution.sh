@@ -22,124 +22,35 @@
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$script_dir/../.." && pwd)
+# The code every lab shares is in labs/lib/; a copy of this folder made
+# outside the repository finds it through $CARTERO_ROOT.
+lib=$script_dir/../lib
+[ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
+# shellcheck source=SCRIPTDIR/../lib/solution.bash disable=SC1091
+. "$lib/solution.bash" || exit 70
 
-REPLY_TIMEOUT_SECONDS=10
-START_TRIES=500            # x 20 ms: 10 s
-
-force=0
-lab=${LAB_DIR:-$script_dir}
-while [ $# -gt 0 ]; do
-  case $1 in
-    --force) force=1; shift ;;
-    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) echo "solution.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
-    *) lab=$1; shift ;;
-  esac
-done
-
-die() {
-  echo "solution.sh: $*" >&2
-  exit 1
-}
-
-[ -d "$lab" ] || die "no lab directory $lab"
-lab=$(cd "$lab" && pwd)
-bin=${CARTERO_BIN:-$root/bin}
-for p in smtpd mailcat b64; do
-  [ -x "$bin/$p" ] || die "no $bin/$p: run 'make' first, or set CARTERO_BIN"
-done
+solution_options "$@"   # sets force, lab and root
+need_programs smtpd mailcat b64
 command -v openssl >/dev/null || die "openssl is not installed (apt-get install openssl)"
-[ -f "$script_dir/answers.template" ] || die "no answers.template beside solution.sh"
-[ -f "$script_dir/users" ] || die "no users file beside solution.sh"
-if [ -e "$lab/answers.txt" ] && [ "$force" = 0 ]; then
-  die "$lab/answers.txt exists: keep it, or run again with --force (or reset.sh first)"
-fi
+need_beside answers.template users
+protect_answers
 [ "$lab" = "$script_dir" ] || cp "$script_dir/users" "$lab/"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cartero-lab04.XXXXXX")
+solution_work_dir lab04
 certs=$work/certs
-SERVER_PIDS=()
-CONN_FD=
 
-cleanup() {
-  local status=$? pid
-  [ -z "$CONN_FD" ] || { exec {CONN_FD}>&- || true; } 2>/dev/null
-  for pid in "${SERVER_PIDS[@]:-}"; do
-    [ -n "$pid" ] || continue
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if [ "$status" -ne 0 ] && [ -s "$lab/smtpd.log" ]; then
-    echo "--- the end of smtpd's transcript ($lab/smtpd.log):" >&2
-    tail -n 30 "$lab/smtpd.log" >&2
-  fi
-  rm -rf "$work"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# on_failure - what cleanup shows when we failed: the end of smtpd's transcript.
+on_failure() { show_tail "the end of smtpd's transcript ($lab/smtpd.log)" "$lab/smtpd.log" 30; }
 
-# start LOG ARGS... - starts smtpd in the lab directory on a free port, its
-# stderr (the -v transcript) appended to LOG in the lab; sets PORT.
+# start LOG ARGS... - starts smtpd in the lab directory on a free port, with
+# the lab's mail root, users and certificate, its -v transcript appended to
+# LOG in the lab; sets PORT.
 start() {
-  local logname=$1 portfile i pid
-  shift
-  portfile=$(mktemp "$work/port.XXXXXX")
-  rm -f "$portfile"
-  (cd "$lab" && exec "$bin/smtpd" -l 127.0.0.1 -p 0 --port-file "$portfile" \
-      -d hamburger.edu -m lab-mail -u users \
-      --tls-cert "$certs/server.pem" --tls-key "$certs/server.key" -v "$@") \
-      2>>"$lab/$logname" 3>&- &
-  pid=$!
-  SERVER_PIDS+=("$pid")
-  for ((i = 0; i < START_TRIES; i++)); do
-    [ -s "$portfile" ] && break
-    kill -0 "$pid" 2>/dev/null || die "smtpd stopped at once (see $lab/$logname)"
-    sleep 0.02
-  done
-  [ -s "$portfile" ] || die "smtpd did not start listening within 10 s"
-  PORT=$(cat "$portfile")
+  start_in_lab "$lab/$1" 0 "$bin/smtpd" -d hamburger.edu -m lab-mail -u users \
+    --tls-cert "$certs/server.pem" --tls-key "$certs/server.key" -v "${@:2}"
 }
 
-# --- talking SMTP in clear text over /dev/tcp, as telnet does -----------------
-
-connect() {
-  echo "\$ telnet 127.0.0.1 $1"
-  exec {CONN_FD}<>"/dev/tcp/127.0.0.1/$1" || die "cannot connect to 127.0.0.1:$1"
-}
-
-hang_up() {
-  exec {CONN_FD}>&-
-  CONN_FD=
-}
-
-send() {
-  printf '%s\r\n' "$1" >&"$CONN_FD"
-  echo "C: $1"
-}
-
-# read_reply - reads one whole reply ("250-" lines too); sets CODE and LINE (the last line).
-read_reply() {
-  while :; do
-    IFS= read -r -t "$REPLY_TIMEOUT_SECONDS" LINE <&"$CONN_FD" ||
-      die "no reply within $REPLY_TIMEOUT_SECONDS s (or the server closed the connection)"
-    LINE=${LINE%$'\r'}
-    echo "S: $LINE"
-    [[ $LINE =~ ^[0-9]{3}- ]] || break
-  done
-  CODE=${LINE:0:3}
-}
-
-expect() {
-  read_reply
-  [ "$CODE" = "$1" ] || die "expected a $1 reply, got: $LINE"
-}
-
-say() {
-  send "$1"
-  expect "$2"
-}
+# --- talking to the servers (connect, send, say... are in lib/solution.bash) ---
 
 # mailcat ARGS... - runs mailcat (no colours) with the lab CA; its output is
 # shown and kept in $MAILCAT_OUT.
@@ -157,18 +68,6 @@ script() {
   printf '%s\n' "$@" >"$file"
   printf '%s' "$file"
 }
-
-# wait_for_line FILE PATTERN - waits (bounded) until FILE has a line matching PATTERN.
-wait_for_line() {
-  local i
-  for ((i = 0; i < START_TRIES; i++)); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    sleep 0.02
-  done
-  die "$1 never said: $2"
-}
-
-declare -A A=()
 
 echo "# make certs: a lab CA and a certificate for hamburger.edu, localhost, 127.0.0.1"
 bash "${CARTERO_ROOT:-$root}/scripts/certs.sh" "$certs" >/dev/null
@@ -188,11 +87,11 @@ A[1]="Authentication: the client must log in (AUTH) before MAIL FROM. The server
 say "AUTH PLAIN AGJvYgBodW5ncnk=" 538
 A[2]="Encryption: STARTTLS (TLS) first, then AUTH; no password in clear text. The server said: $LINE"
 say "QUIT" 221
-hang_up
+disconnect
 
 echo; echo "# Steps 3 and 4: STARTTLS, :starttls, EHLO again, AUTH PLAIN, a message"
 b64=$(printf '\0bob\0hungry' | "$bin/b64")
-echo "\$ printf '\\0bob\\0hungry' | b64"
+printf '%s\n' "\$ printf '\\0bob\\0hungry' | b64"
 echo "$b64"
 A[4]=$b64
 s=$(script starttls 'S: 220' 'C: EHLO crepes.fr' 'S: 250' 'C: STARTTLS' 'S: 220' ':starttls' \
@@ -236,23 +135,17 @@ s=$(script implicit 'S: 220' 'C: EHLO crepes.fr' 'S: 250' "C: AUTH PLAIN $b64" '
 mailcat --tls --proto smtp --script "$s" 127.0.0.1 "$SMTPS_PORT"
 connect "$SMTPS_PORT"
 send "EHLO crepes.fr"
-if IFS= read -r -t "$REPLY_TIMEOUT_SECONDS" LINE <&"$CONN_FD" 2>/dev/null; then
+if IFS= read -r -t "$REPLY_TIMEOUT_SECONDS" LINE <&"$CONN_IN" 2>/dev/null; then
   die "the implicit-TLS server answered clear text: $LINE"
 fi
 echo "(no answer: the server expected a TLS handshake and closed the connection)"
-hang_up
-wait_for_line "$lab/smtps.log" 'the client did not speak TLS'
+disconnect
+wait_until "smtps.log saying 'the client did not speak TLS'" \
+  grep -qs 'the client did not speak TLS' "$lab/smtps.log"
 grep 'did not speak TLS' "$lab/smtps.log" | tail -n 1
 A[8]="25: between mail servers (MX, relay), without login; 587 is submission with STARTTLS and AUTH"
 A[9]="465: submission with TLS from the first byte (implicit TLS, RFC 8314)"
 
 # answers.txt: the template with each "A<n>:" line filled in.
-while IFS= read -r line; do
-  if [[ $line =~ ^A([0-9]+):[[:space:]]*$ ]]; then
-    printf 'A%s: %s\n' "${BASH_REMATCH[1]}" "${A[${BASH_REMATCH[1]}]:-}"
-  else
-    printf '%s\n' "$line"
-  fi
-done < "$script_dir/answers.template" > "$lab/answers.txt.tmp"
-mv "$lab/answers.txt.tmp" "$lab/answers.txt"
+write_answers
 echo; echo "# Wrote $lab/answers.txt. Check it: make check-lab LAB=04"
