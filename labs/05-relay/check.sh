@@ -47,57 +47,25 @@
 set -uo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The code every lab shares is in labs/lib/; a copy of this folder made
+# outside the repository finds it through $CARTERO_ROOT.
+lib=$script_dir/../lib
+[ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
+# shellcheck source=SCRIPTDIR/../lib/check.bash disable=SC1091
+. "$lib/check.bash" || exit 70
 
 # Two Received dates this far apart mean the message waited in the queue:
 # a relay that works at once takes well under a second.
 WAITED_SECONDS=5
 
-usage() {
-  echo "usage: check.sh [--format text|tap|junit] [LAB_DIR]" >&2
-  exit 64
-}
-
-format=text
-lab=${LAB_DIR:-$script_dir}
-while [ $# -gt 0 ]; do
-  case $1 in
-    --format) [ $# -ge 2 ] || usage; format=$2; shift 2 ;;
-    --format=*) format=${1#--format=}; shift ;;
-    -h|--help) usage ;;
-    -*) echo "check.sh: unknown option $1" >&2; usage ;;
-    *) lab=$1; shift ;;
-  esac
-done
-case $format in text|tap|junit) ;; *) echo "check.sh: unknown format '$format'" >&2; usage ;; esac
-[ -d "$lab" ] || { echo "check.sh: no lab directory $lab" >&2; exit 64; }
-lab=$(cd "$lab" && pwd)
+check_options "$@"   # sets format, lab and answers
 crepes=${LAB_CREPES:-$lab/crepes-mail}
 hamburger=${LAB_HAMBURGER:-$lab/hamburger-mail}
 inbox=${LAB_INBOX:-$lab/bob-inbox}
 crepes_log=${LAB_CREPES_LOG:-$lab/crepes.log}
 hamburger_log=${LAB_HAMBURGER_LOG:-$lab/hamburger.log}
-answers=${LAB_ANSWERS:-$lab/answers.txt}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cartero-check05.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-# --- the results: one entry per step, in order -----------------------------
-
-STEP_NAMES=() STEP_OK=() STEP_TEXT=()
-
-# pass NAME DETAIL / hint NAME TEXT - record a step's result.
-pass() { STEP_NAMES+=("$1"); STEP_OK+=(1); STEP_TEXT+=("$2"); }
-hint() { STEP_NAMES+=("$1"); STEP_OK+=(0); STEP_TEXT+=("$2"); }
-
-# rel PATH - the path relative to the lab directory, for shorter hints.
-rel() {
-  case $1 in
-    "$lab"/*) printf '%s' "${1#"$lab"/}" ;;
-    *) printf '%s' "$1" ;;
-  esac
-}
-
-lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
+check_work_dir check05
 
 # --- the transcripts, split into sessions ------------------------------------
 
@@ -130,24 +98,7 @@ split_log "$crepes_log" "$work/crepes"
 split_log "$hamburger_log" "$work/hamburger"
 CREPES_RUNNER=$work/crepes/runner
 
-# sessions DIR - the session files of a split transcript, one a line.
-sessions() {
-  local f
-  for f in "$1"/[0-9]*; do
-    [ -f "$f" ] && printf '%s\n' "$f"
-  done
-}
-
-# --- reading messages ---------------------------------------------------------
-
-# maildir_files DIR - the message files of Maildir DIR (new/ and cur/; tmp/
-# holds messages still arriving), one a line.
-maildir_files() {
-  local f
-  for f in "$1"/new/* "$1"/cur/*; do
-    [ -f "$f" ] && printf '%s\n' "$f"
-  done
-}
+# --- reading messages (maildir_files is in lib/check.bash) --------------------
 
 # header_of FILE NAME - the value of the first header field NAME (any
 # case), continuation lines joined.
@@ -240,7 +191,7 @@ check_transcripts() {
     dir=$work/$name
     if [ ! -f "$log" ]; then
       missing+=("there is no $(rel "$log")")
-    elif [ -z "$(sessions "$dir")" ]; then
+    elif [ -z "$(session_files "$dir")" ]; then
       missing+=("$(rel "$log") has no session lines (was the server started with -v?)")
     fi
   done
@@ -298,7 +249,7 @@ check_both_roles() {
         return
       fi
     done < <(sed -n 's/^-- queued \([^ ]*\) for .*/\1/p' "$s")
-  done < <(sessions "$work/crepes")
+  done < <(session_files "$work/crepes")
   if [ ! -f "$crepes_log" ]; then
     hint both-roles "There is no $(rel "$crepes_log") to show crepes.fr taking a message and sending it on. Keep Alice's server's transcript: ... -v 2>&1 | tee -a crepes.log (README step 1)."
   elif ! grep -q '^-- queued ' "$work"/crepes/[0-9]* 2>/dev/null; then
@@ -372,7 +323,7 @@ check_bounce() {
   done
   while IFS= read -r s; do
     grep -q '^S: 550 ' "$s" && ! grep -qiE '^C: (EHLO|HELO) crepes\.fr$' "$s" && { direct=$s; break; }
-  done < <(sessions "$work/hamburger")
+  done < <(session_files "$work/hamburger")
   if [ ${#others[@]} -gt 0 ]; then
     hint bounce "Bob's server made a mailbox for ${others[0]}: it ran without -u users, so it knows no unknown users. Start it with -u users (README step 1), then send to bbo@hamburger.edu again (README step 5)."
   elif [ -n "$direct" ] && ! runner_has 'failed'; then
@@ -393,7 +344,7 @@ check_relay_denied() {
     from=$(sed -n 's/^-- session [0-9]*: connection from \([^ ]*\).*/\1/p' "$s" | head -n 1)
     pass relay-denied "session $(basename "$s") from ${from:-?} was refused: 554 5.7.1"
     return
-  done < <(sessions "$work/crepes")
+  done < <(session_files "$work/crepes")
   if [ ! -f "$crepes_log" ]; then
     hint relay-denied "There is no $(rel "$crepes_log"). Keep Alice's server's transcript (tee -a crepes.log) and connect from 127.0.0.2: nc -C -s 127.0.0.2 127.0.0.1 2525 (README step 6)."
   else
@@ -418,54 +369,7 @@ check_bob_reads() {
   fi
 }
 
-# --- the answers ----------------------------------------------------------------
-
-# answer N - the text after "A<N>:" in the answers file (the last such line),
-# trimmed, without a Windows CR and without surrounding quotes or backticks.
-answer() {
-  [ -f "$answers" ] || return 0
-  awk -v n="$1" '
-    { sub(/\r$/, "") }
-    /^[ \t]*#/ { next }
-    match($0, /^[ \t]*[Aa][0-9]+[ \t]*[:=.)]/) {
-      head = substr($0, 1, RLENGTH); num = head; gsub(/[^0-9]/, "", num)
-      if (num + 0 == n + 0) { v = substr($0, RLENGTH + 1); found = 1 }
-    }
-    END {
-      if (!found) exit
-      gsub(/^[ \t]+|[ \t]+$/, "", v)
-      while (v ~ /^["`'"'"'].*["`'"'"']$/ && length(v) >= 2) v = substr(v, 2, length(v) - 2)
-      print v
-    }' "$answers"
-}
-
-# shown TEXT - TEXT for a hint: printable characters, at most 60.
-shown() {
-  local s
-  s=$(printf '%s' "$1" | LC_ALL=C tr -c '[:print:]' '?')
-  [ ${#s} -gt 60 ] && s="${s:0:57}..."
-  printf '%s' "$s"
-}
-
-# check_answer N NAME QUESTION STEP JUDGE - as in lab 01: JUDGE returns 0 for
-# a right answer, or prints why not and returns 1.
-check_answer() {
-  local n=$1 name=$2 question=$3 step=$4 judge=$5 a why
-  if [ ! -f "$answers" ]; then
-    hint "$name" "A$n: there is no $(rel "$answers") yet (cp answers.template answers.txt). The question: $question (README step $step)."
-    return
-  fi
-  a=$(answer "$n")
-  if [ -z "$a" ]; then
-    hint "$name" "A$n is empty. The question: $question (README step $step)."
-    return
-  fi
-  if why=$("$judge" "$a"); then
-    pass "$name" "A$n: $(shown "$a")"
-  else
-    hint "$name" "A$n: $why (README step $step)."
-  fi
-}
+# --- the answers: a judge per question (check_answer is in lib/check.bash) ------
 
 # has TEXT REGEX - TEXT, in lower case, matches the extended REGEX.
 has() { [[ $(lower "$1") =~ $2 ]]; }
@@ -611,64 +515,6 @@ check_answer 10 answer-10-local-recipient "the reply code RCPT TO:<alice@crepes.
 check_answer 11 answer-11-access-protocol "the protocol Bob's user agent used" 7 judge_pop
 check_answer 12 answer-12-client-and-server "why is a mail server both a client and a server?" 8 judge_client_and_server
 
-# --- report -------------------------------------------------------------------
+# --- report: its status is the script's -------------------------------------------
 
-total=${#STEP_NAMES[@]}
-passed=0
-for ok in "${STEP_OK[@]}"; do passed=$((passed + ok)); done
-
-# xml TEXT - TEXT escaped for an XML attribute or element, control
-# characters and invalid UTF-8 dropped.
-xml() {
-  local s
-  s=$(printf '%s' "$1" | LC_ALL=C tr -d '\000-\010\013\014\016-\037')
-  if command -v iconv >/dev/null; then
-    s=$(printf '%s' "$s" | iconv -f UTF-8 -t UTF-8 -c 2>/dev/null)
-  fi
-  s=${s//&/'&amp;'}; s=${s//</'&lt;'}; s=${s//>/'&gt;'}; s=${s//\"/'&quot;'}; s=${s//\'/'&apos;'}
-  printf '%s' "$s"
-}
-
-case $format in
-  text)
-    echo "Lab 05 - From Alice to Bob: checking $lab"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        printf '%2d %-32s ok\n' $((i + 1)) "${STEP_NAMES[i]}"
-      else
-        printf '%2d %-32s HINT: %s\n' $((i + 1)) "${STEP_NAMES[i]}" "${STEP_TEXT[i]}"
-      fi
-    done
-    if [ "$passed" -eq "$total" ]; then
-      echo "All $total steps passed."
-    else
-      echo "$passed of $total steps passed."
-    fi
-    ;;
-  tap)
-    echo "1..$total"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        echo "ok $((i + 1)) - ${STEP_NAMES[i]}"
-      else
-        echo "not ok $((i + 1)) - ${STEP_NAMES[i]}"
-        echo "# HINT: ${STEP_TEXT[i]}"
-      fi
-    done
-    ;;
-  junit)
-    echo '<?xml version="1.0" encoding="UTF-8"?>'
-    echo "<testsuite name=\"05-relay\" tests=\"$total\" failures=\"$((total - passed))\" errors=\"0\">"
-    for ((i = 0; i < total; i++)); do
-      if [ "${STEP_OK[i]}" = 1 ]; then
-        echo "  <testcase classname=\"labs.05-relay\" name=\"$(xml "${STEP_NAMES[i]}")\"/>"
-      else
-        echo "  <testcase classname=\"labs.05-relay\" name=\"$(xml "${STEP_NAMES[i]}")\">"
-        echo "    <failure message=\"$(xml "${STEP_TEXT[i]}")\">$(xml "${STEP_TEXT[i]}")</failure>"
-        echo "  </testcase>"
-      fi
-    done
-    echo "</testsuite>"
-    ;;
-esac
-[ "$passed" -eq "$total" ]
+check_report 05-relay "Lab 05 - From Alice to Bob"

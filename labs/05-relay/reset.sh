@@ -8,27 +8,14 @@
 #   LAB_DIR  the lab directory (default: $LAB_DIR, or the directory of this script)
 set -euo pipefail
 
-keep_answers=0
-lab=${LAB_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
-while [ $# -gt 0 ]; do
-  case $1 in
-    --keep-answers) keep_answers=1; shift ;;
-    -h|--help) sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) echo "reset.sh: unknown option $1" >&2; exit 64 ;;
-    *) lab=$1; shift ;;
-  esac
-done
-[ -d "$lab" ] || { echo "reset.sh: no lab directory $lab" >&2; exit 64; }
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The code every lab shares is in labs/lib/; a copy of this folder made
+# outside the repository finds it through $CARTERO_ROOT.
+lib=$script_dir/../lib
+[ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
+# shellcheck source=SCRIPTDIR/../lib/reset.bash disable=SC1091
+. "$lib/reset.bash" || exit 70
 
-targets=("$lab/crepes-mail" "$lab/hamburger-mail" "$lab/bob-inbox"
-         "$lab/crepes.log" "$lab/hamburger.log" "$lab/pop3d.log" "$lab/answers.txt.tmp")
-for f in "$lab"/*.eml; do
-  [ -e "$f" ] && targets+=("$f")
-done
-[ "$keep_answers" = 1 ] || targets+=("$lab/answers.txt")
-for t in "${targets[@]}"; do
-  if [ -e "$t" ]; then
-    rm -rf -- "$t"
-    echo "removed $t"
-  fi
-done
+reset_options "$@"   # sets lab and keep_answers
+reset_remove "$lab/crepes-mail" "$lab/hamburger-mail" "$lab/bob-inbox" \
+  "$lab/crepes.log" "$lab/hamburger.log" "$lab/pop3d.log" "$lab/answers.txt.tmp" "$lab"/*.eml

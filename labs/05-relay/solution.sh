@@ -24,129 +24,41 @@
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$script_dir/../.." && pwd)
+# The code every lab shares is in labs/lib/; a copy of this folder made
+# outside the repository finds it through $CARTERO_ROOT.
+lib=$script_dir/../lib
+[ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
+# shellcheck source=SCRIPTDIR/../lib/solution.bash disable=SC1091
+. "$lib/solution.bash" || exit 70
 
-# How long to wait for one reply, and for anything else to happen.
-REPLY_TIMEOUT_SECONDS=10
-WAIT_TRIES=1500            # x 20 ms: 30 s (a retry comes after 1, 2, 4... s)
+# How long to wait for anything to happen: 1500 x 20 ms, 30 s (a retry
+# comes after 1, 2, 4... s).
+WAIT_TRIES=1500
 # The first retry of crepes.fr's queue: short, so that the demo does not drag.
 QUEUE_RETRY_SECONDS=1
 
-force=0
-lab=${LAB_DIR:-$script_dir}
-while [ $# -gt 0 ]; do
-  case $1 in
-    --force) force=1; shift ;;
-    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) echo "solution.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
-    *) lab=$1; shift ;;
-  esac
-done
-
-die() {
-  echo "solution.sh: $*" >&2
-  exit 1
-}
-
-[ -d "$lab" ] || die "no lab directory $lab"
-lab=$(cd "$lab" && pwd)
-bin=${CARTERO_BIN:-$root/bin}
-for p in smtpd pop3d mailget mime; do
-  [ -x "$bin/$p" ] || die "no $bin/$p: run 'make' first, or set CARTERO_BIN"
-done
-for f in answers.template users bob.password; do
-  [ -f "$script_dir/$f" ] || die "no $f beside solution.sh"
-done
-if [ -e "$lab/answers.txt" ] && [ "$force" = 0 ]; then
-  die "$lab/answers.txt exists: keep it, or run again with --force (or reset.sh first)"
-fi
+solution_options "$@"   # sets force, lab and root
+need_programs smtpd pop3d mailget mime
+need_beside answers.template users bob.password
+protect_answers
 [ "$lab" = "$script_dir" ] || cp "$script_dir/users" "$script_dir/bob.password" "$lab/"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cartero-lab05.XXXXXX")
-PIDS=()                    # every server and client we started
+solution_work_dir lab05
 
-cleanup() {
-  local status=$? pid
-  disconnect
-  for pid in "${PIDS[@]:-}"; do
-    [ -n "$pid" ] || continue
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+# on_failure - what cleanup shows when we failed: the end of both transcripts.
+on_failure() {
+  local f
+  for f in crepes.log hamburger.log; do
+    show_tail "the end of $lab/$f" "$lab/$f" 25
   done
-  if [ "$status" -ne 0 ]; then
-    for f in crepes.log hamburger.log; do
-      [ -s "$lab/$f" ] || continue
-      echo "--- the end of $lab/$f:" >&2
-      tail -n 25 "$lab/$f" >&2
-    done
-  fi
-  rm -rf "$work"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# forget PID - PID has ended: take it off the list.
-forget() {
-  local i
-  for i in "${!PIDS[@]}"; do
-    [ "${PIDS[i]}" = "$1" ] && unset 'PIDS[i]'
-  done
-  return 0
-}
-
-# wait_until WHAT COMMAND... - runs COMMAND every 20 ms until it succeeds, at
-# most WAIT_TRIES times; dies saying WHAT did not happen.
-wait_until() {
-  local what=$1 i
-  shift
-  for ((i = 0; i < WAIT_TRIES; i++)); do
-    "$@" && return 0
-    sleep 0.02
-  done
-  die "$what did not happen within $((WAIT_TRIES / 50)) s"
 }
 
 # start_smtpd NAME PORT ARGS... - starts smtpd in the lab directory on PORT
 # (0: a free one), its -v transcript appended to NAME.log as the README's
 # "2>&1 | tee -a NAME.log" does; sets PORT and PID.
-start_smtpd() {
-  local name=$1 portfile=$work/$1.port
-  rm -f "$portfile"
-  (cd "$lab" && exec "$bin/smtpd" -l 127.0.0.1 -p "$2" --port-file "$portfile" -v "${@:3}") \
-    >>"$lab/$name.log" 2>&1 3>&- &
-  PID=$!
-  PIDS+=("$PID")
-  wait_until "$name listening" port_file_or_death "$portfile" "$PID"
-  PORT=$(cat "$portfile")
-}
+start_smtpd() { start_in_lab "$lab/$1.log" "$2" "$bin/smtpd" -v "${@:3}"; }
 
-# port_file_or_death FILE PID - FILE is there; dies if PID ended first.
-port_file_or_death() {
-  [ -s "$1" ] && return 0
-  kill -0 "$2" 2>/dev/null || die "the server stopped at once (its transcript is below)"
-  return 1
-}
-
-# stop PID - SIGTERM, wait for it to end, forget it.
-stop() {
-  kill -TERM "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  forget "$1"
-}
-
-# --- talking SMTP as telnet does (lines end in CRLF) ------------------------
-
-# A connection reads from $CONN_IN and writes to $CONN_OUT: one descriptor
-# for /dev/tcp, two for a coprocess client (nc). bash picks the numbers: 3
-# may belong to whoever runs us (bats).
-CONN_IN='' CONN_OUT='' CONN_PID=''
-
-connect() {
-  echo "\$ telnet 127.0.0.1 $1"
-  exec {CONN_IN}<>"/dev/tcp/127.0.0.1/$1" || die "cannot connect to 127.0.0.1:$1"
-  CONN_OUT=$CONN_IN
-}
+# --- talking SMTP (connect, send, say... are in lib/solution.bash) ------------
 
 # connect_from ADDR PORT - a connection from the local address ADDR, as
 # "nc -C -s ADDR 127.0.0.1 PORT" makes: through nc (OpenBSD's, which has
@@ -173,45 +85,7 @@ while True:
   CONN_PID=$CLIENT_PID
   PIDS+=("$CONN_PID")
   exec {CONN_IN}<&"${CLIENT[0]}" {CONN_OUT}>&"${CLIENT[1]}"
-}
-
-disconnect() {
-  if [ -n "$CONN_IN" ]; then
-    exec {CONN_IN}<&-
-    [ "$CONN_OUT" = "$CONN_IN" ] || exec {CONN_OUT}>&-
-  fi
-  CONN_IN='' CONN_OUT=''
-  if [ -n "$CONN_PID" ]; then
-    stop "$CONN_PID"
-    CONN_PID=
-  fi
-}
-
-send() {
-  printf '%s\r\n' "$1" >&"$CONN_OUT"
-  echo "C: $1"
-}
-
-# read_reply - reads one whole reply (its "250-" lines too); sets CODE and LINE.
-read_reply() {
-  while :; do
-    IFS= read -r -t "$REPLY_TIMEOUT_SECONDS" LINE <&"$CONN_IN" ||
-      die "no reply within $REPLY_TIMEOUT_SECONDS s (or the server closed the connection)"
-    LINE=${LINE%$'\r'}
-    echo "S: $LINE"
-    [[ $LINE =~ ^[0-9]{3}- ]] || break
-  done
-  CODE=${LINE:0:3}
-}
-
-expect() {
-  read_reply
-  [ "$CODE" = "$1" ] || die "expected a $1 reply, got: $LINE"
-}
-
-say() {
-  send "$1"
-  expect "$2"
+  OPEN_FDS+=("$CONN_IN" "$CONN_OUT")
 }
 
 # --- Alice's user agent --------------------------------------------------------
@@ -275,7 +149,6 @@ newest() {
   printf '%s' "$best"
 }
 
-declare -A A=()
 rm -f "$lab/crepes.log" "$lab/hamburger.log"
 bob=$lab/hamburger-mail/bob
 alice=$lab/crepes-mail/alice
@@ -364,26 +237,15 @@ A[9]="Relay access denied: crepes.fr carries mail to other domains only for its 
 
 echo
 echo "# Step 7: Bob reads his mail"
-(cd "$lab" && exec "$bin/pop3d" -l 127.0.0.1 -p 0 --port-file "$work/pop3d.port" \
-   -d hamburger.edu -m hamburger-mail -u users) 2>>"$work/pop3d.log" 3>&- &
-pop3d_pid=$!
-PIDS+=("$pop3d_pid")
-wait_until "pop3d listening" port_file_or_death "$work/pop3d.port" "$pop3d_pid"
-pop3_port=$(cat "$work/pop3d.port")
+start_in_lab "$work/pop3d.log" 0 "$bin/pop3d" -d hamburger.edu -m hamburger-mail -u users
+pop3_port=$PORT
 echo "\$ ../../bin/mailget --keep -u bob --password-file bob.password 127.0.0.1:$pop3_port -o bob-inbox"
 (cd "$lab" && "$bin/mailget" --keep -u bob --password-file bob.password "127.0.0.1:$pop3_port" -o bob-inbox)
 A[11]="POP3: an access protocol; Bob's user agent pulls the mail, SMTP only pushed it to his server"
 A[12]="It receives mail as a server (from user agents and other servers) and sends queued mail on as a client of the next server: crepes.fr was both"
 
 # answers.txt: the template, with each "A<n>:" line filled in.
-while IFS= read -r line; do
-  if [[ $line =~ ^A([0-9]+):[[:space:]]*$ ]]; then
-    printf 'A%s: %s\n' "${BASH_REMATCH[1]}" "${A[${BASH_REMATCH[1]}]:-}"
-  else
-    printf '%s\n' "$line"
-  fi
-done <"$script_dir/answers.template" >"$lab/answers.txt.tmp"
-mv "$lab/answers.txt.tmp" "$lab/answers.txt"
+write_answers
 echo
 echo "# answers written to $lab/answers.txt"
 grep '^A[0-9]*:' "$lab/answers.txt"
