@@ -18,11 +18,10 @@
 # it as a demo: it prints the sessions in the slides' notation.
 set -euo pipefail
 
-script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# The code every lab shares is in labs/lib/; a copy of this folder made
-# outside the repository finds it through $CARTERO_ROOT.
-lib=$script_dir/../lib
-[ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
+# The code every lab shares is in labs/lib/, beside this folder; a copy of
+# this folder made elsewhere finds it through $CARTERO_ROOT. It sets
+# script_dir, this folder.
+lib=$(dirname "${BASH_SOURCE[0]}")/../lib; [ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
 # shellcheck source=SCRIPTDIR/../lib/solution.bash disable=SC1091
 . "$lib/solution.bash" || exit 70
 

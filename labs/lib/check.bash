@@ -3,7 +3,8 @@
 # of steps and their results, reading mailboxes and transcripts, the answers
 # file with check_answer, and the report in its three formats.
 #
-# A check.sh sets script_dir (its own folder), sources this file and then:
+# A check.sh sources this file (found beside its own folder: labs/lib/,
+# which sets script_dir, the lab's folder) and then:
 #
 #   check_options "$@"        sets format, lab and answers, or exits 64
 #   ... its own paths ($LAB_MAIL...), then its steps: each one records its
@@ -15,7 +16,11 @@
 # The check reads files only. Every function here is plain bash (and awk),
 # so that a student can read how a step is decided.
 #
-# Sourced, never run: it only defines functions and the empty step lists.
+# Sourced, never run: it defines functions, script_dir and the empty step
+# lists.
+
+# script_dir: the folder of the script that sources this file (the lab's).
+script_dir=$(cd "$(dirname "${BASH_SOURCE[-1]}")" && pwd)
 
 # shellcheck source=SCRIPTDIR/report.bash disable=SC1091
 . "$(dirname "${BASH_SOURCE[0]}")/report.bash"

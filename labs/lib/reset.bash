@@ -1,12 +1,15 @@
 # shellcheck shell=bash
 # reset.bash - what every lab's reset.sh shares. A reset.sh runs under
-# "set -euo pipefail", sets script_dir (its own folder), sources this file
-# and then:
+# "set -euo pipefail", sources this file (which sets script_dir, the lab's
+# folder) and then:
 #
 #   reset_options "$@"          sets lab and keep_answers, or exits 64
 #   reset_remove PATH...        removes the student's work, and says so
 #
-# Sourced, never run: it only defines functions.
+# Sourced, never run: it defines functions and script_dir.
+
+# script_dir: the folder of the script that sources this file (the lab's).
+script_dir=$(cd "$(dirname "${BASH_SOURCE[-1]}")" && pwd)
 
 # reset_options ARGS... - reads reset.sh's command line:
 #   [--keep-answers] [LAB_DIR]

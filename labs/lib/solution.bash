@@ -5,8 +5,8 @@
 # answers.txt. A solution.sh is also the instructor's demo, so everything
 # it does is shown in the slides' notation ("$ command", "C: ...", "S: ...").
 #
-# A solution.sh runs under "set -euo pipefail", sets script_dir (its own
-# folder, which holds answers.template), sources this file and then:
+# A solution.sh runs under "set -euo pipefail", sources this file (which
+# sets script_dir: the lab's folder, with answers.template) and then:
 #
 #   solution_options "$@"        sets force, lab and root, or exits
 #   need_programs smtpd ...      sets bin, or dies: "run 'make' first"
@@ -21,6 +21,9 @@
 # failed: show the servers' transcripts) and removes $work.
 #
 # Sourced, never run: it defines functions and the variables below.
+
+# script_dir: the folder of the script that sources this file (the lab's).
+script_dir=$(cd "$(dirname "${BASH_SOURCE[-1]}")" && pwd)
 
 # How long to wait for one reply; how many times to look, every 20 ms, for
 # anything else to happen (a server to listen, a line in a log): 10 s.
