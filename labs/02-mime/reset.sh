@@ -8,8 +8,8 @@
 #   LAB_DIR  the lab directory (default: $LAB_DIR, or the directory of this script)
 set -euo pipefail
 
-# The code every lab shares is in labs/lib/, beside this folder; a copy of
-# this folder made elsewhere finds it through $CARTERO_ROOT. It sets
+# The code every lab shares is in labs/lib/, beside this folder (a copy of
+# this folder made elsewhere finds it through $CARTERO_ROOT); it also sets
 # script_dir, this folder.
 lib=$(dirname "${BASH_SOURCE[0]}")/../lib; [ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
 # shellcheck source=SCRIPTDIR/../lib/reset.bash disable=SC1091

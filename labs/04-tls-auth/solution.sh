@@ -21,8 +21,8 @@
 # can run it as a demo: it prints the sessions in the slides' notation.
 set -euo pipefail
 
-# The code every lab shares is in labs/lib/, beside this folder; a copy of
-# this folder made elsewhere finds it through $CARTERO_ROOT. It sets
+# The code every lab shares is in labs/lib/, beside this folder (a copy of
+# this folder made elsewhere finds it through $CARTERO_ROOT); it also sets
 # script_dir, this folder.
 lib=$(dirname "${BASH_SOURCE[0]}")/../lib; [ -d "$lib" ] || lib=${CARTERO_ROOT:-.}/labs/lib
 # shellcheck source=SCRIPTDIR/../lib/solution.bash disable=SC1091

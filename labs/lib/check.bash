@@ -3,15 +3,15 @@
 # of steps and their results, reading mailboxes and transcripts, the answers
 # file with check_answer, and the report in its three formats.
 #
-# A check.sh sources this file (found beside its own folder: labs/lib/,
-# which sets script_dir, the lab's folder) and then:
+# A check.sh sources this file (labs/lib/ is beside the lab's folder; it
+# sets script_dir, the lab's folder) and then:
 #
 #   check_options "$@"        sets format, lab and answers, or exits 64
 #   ... its own paths ($LAB_MAIL...), then its steps: each one records its
 #   result with pass NAME DETAIL or hint NAME TEXT, and each question of
 #   answers.txt is a check_answer N NAME QUESTION STEP JUDGE
-#   check_report SUITE TITLE  prints the report; as the last command, its
-#                             status is the script's: 0 all steps passed, 1 not
+#   check_report SUITE TITLE [WIDTH]  prints the report; as the last command,
+#                             its status is the script's: 0 all steps passed, 1 not
 #
 # The check reads files only. Every function here is plain bash (and awk),
 # so that a student can read how a step is decided.
