@@ -78,55 +78,48 @@ check_transcript() {
 
 # --- steps on the sessions ------------------------------------------------------
 
+# slide_session SESSION - bob's LIST, RETR, DELE and QUIT, and the server
+# removed what was marked. deleted_and_quit SESSION - only the last part.
+slide_session() {
+  has "$1" '^C: USER bob' && has "$1" '^C: LIST' && has "$1" '^C: RETR [0-9]' &&
+    has "$1" '^C: DELE [0-9]' && has "$1" '^C: QUIT' && has "$1" 'UPDATE: removed [1-9]'
+}
+deleted_and_quit() { has "$1" '^C: DELE [0-9]' && has "$1" 'UPDATE: removed'; }
 check_slide_session() {
-  local s
-  for s in "${SESSIONS[@]}"; do
-    if has "$s" '^C: USER bob' && has "$s" '^C: LIST' && has "$s" '^C: RETR [0-9]' &&
-       has "$s" '^C: DELE [0-9]' && has "$s" '^C: QUIT' && has "$s" 'UPDATE: removed [1-9]'; then
-      pass slide-session "session $(basename "$s") did LIST, RETR, DELE and QUIT, and the server removed the messages"
-      return
-    fi
-  done
-  for s in "${SESSIONS[@]}"; do
-    if has "$s" '^C: DELE [0-9]' && has "$s" 'UPDATE: removed'; then
-      hint slide-session "Session $(basename "$s") deleted and quit, but without LIST and RETR: replay the whole slide session, list, retr 1, dele 1, retr 2, dele 2, quit (README step 4)."
-      return
-    fi
-  done
-  hint slide-session "No session did the slide's list, retr, dele and quit as bob, with quit at the end: until QUIT the server deletes nothing (README step 4)."
+  if find_session slide_session; then
+    pass slide-session "session $FOUND did LIST, RETR, DELE and QUIT, and the server removed the messages"
+  elif find_session deleted_and_quit; then
+    hint slide-session "Session $FOUND deleted and quit, but without LIST and RETR: replay the whole slide session, list, retr 1, dele 1, retr 2, dele 2, quit (README step 4)."
+  else
+    hint slide-session "No session did the slide's list, retr, dele and quit as bob, with quit at the end: until QUIT the server deletes nothing (README step 4)."
+  fi
 }
 
+deleted_without_quit() { has "$1" '^C: DELE [0-9]' && has "$1" 'without QUIT: nothing deleted'; }
 check_dele_without_quit() {
-  local s
-  for s in "${SESSIONS[@]}"; do
-    if has "$s" '^C: DELE [0-9]' && has "$s" 'without QUIT: nothing deleted'; then
-      pass dele-without-quit "session $(basename "$s") marked a message with DELE and ended without QUIT"
-      return
-    fi
-  done
-  hint dele-without-quit "No session marked a message with DELE and then ended without QUIT. Log in, dele 1, and close the connection (Ctrl-C or Ctrl-D) instead of typing quit (README step 2)."
+  if find_session deleted_without_quit; then
+    pass dele-without-quit "session $FOUND marked a message with DELE and ended without QUIT"
+  else
+    hint dele-without-quit "No session marked a message with DELE and then ended without QUIT. Log in, dele 1, and close the connection (Ctrl-C or Ctrl-D) instead of typing quit (README step 2)."
+  fi
 }
 
+rset_after_dele() { after "$1" '^C: DELE [0-9]' '^C: RSET'; }
 check_rset() {
-  local s
-  for s in "${SESSIONS[@]}"; do
-    if after "$s" '^C: DELE [0-9]' '^C: RSET'; then
-      pass rset "session $(basename "$s") used RSET after DELE"
-      return
-    fi
-  done
-  hint rset "No session used RSET after a DELE. Log in, dele 1, then rset, then list: message 1 is back (README step 3)."
+  if find_session rset_after_dele; then
+    pass rset "session $FOUND used RSET after DELE"
+  else
+    hint rset "No session used RSET after a DELE. Log in, dele 1, then rset, then list: message 1 is back (README step 3)."
+  fi
 }
 
+refused_in_use() { has "$1" '^S: -ERR \[IN-USE\]'; }
 check_in_use() {
-  local s
-  for s in "${SESSIONS[@]}"; do
-    if has "$s" '^S: -ERR \[IN-USE\]'; then
-      pass in-use "session $(basename "$s") was refused with [IN-USE]"
-      return
-    fi
-  done
-  hint in-use "No login was refused with -ERR [IN-USE]. Stay logged in as bob in one terminal and log in as bob from a second one (README step 5)."
+  if find_session refused_in_use; then
+    pass in-use "session $FOUND was refused with [IN-USE]"
+  else
+    hint in-use "No login was refused with -ERR [IN-USE]. Stay logged in as bob in one terminal and log in as bob from a second one (README step 5)."
+  fi
 }
 
 # --- steps on the two clients' Maildirs -------------------------------------------

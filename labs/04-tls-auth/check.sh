@@ -81,20 +81,6 @@ before_tls() {
     END { exit !found }' "$1"
 }
 
-# find_session TEST... - finds the first session of SESSIONS for which the
-# command "TEST... SESSION" succeeds, and sets FOUND to its number.
-find_session() {
-  local s
-  FOUND=
-  for s in "${SESSIONS[@]}"; do
-    if "$@" "$s"; then
-      FOUND=$(basename "$s")
-      return 0
-    fi
-  done
-  return 1
-}
-
 start_server_hint="Start the submission server from the lab folder and keep its transcript: ../../bin/smtpd -d hamburger.edu -m lab-mail -u users -p 2587 --tls-cert ../../certs/server.pem --tls-key ../../certs/server.key --auth-required -v 2>&1 | tee smtpd.log"
 
 # --- steps on the submission server (port 2587) -------------------------------------

@@ -138,6 +138,22 @@ session_files() {
   done
 }
 
+# find_session TEST... - finds the first session of SESSIONS (the session
+# files the check made) for which the command "TEST... SESSION" succeeds,
+# and sets FOUND to its number.
+find_session() {
+  local s
+  FOUND=
+  for s in "${SESSIONS[@]}"; do
+    if "$@" "$s"; then
+      # shellcheck disable=SC2034  # FOUND is the caller's
+      FOUND=$(basename "$s")
+      return 0
+    fi
+  done
+  return 1
+}
+
 # --- the answers ---------------------------------------------------------------------
 
 # answer N - the text after "A<N>:" in the answers file (the last such line),
