@@ -14,7 +14,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-/* The longest line conn_printf formats: SMTP's limit (RFC 5321 4.5.3.1.5). */
+/* The longest line conn_printf formats: SMTP's text-line limit (RFC 5321
+ * 4.5.3.1.6). Replies should stay within 512 (4.5.3.1.5); callers cut
+ * client text they echo. */
 #define CONN_PRINTF_MAX 1000
 
 void conn_init(struct conn *c, int fd, int timeout_seconds,
@@ -145,6 +147,7 @@ enum line_status conn_read_line(struct conn *c, char *buf, size_t bufsize,
 {
     size_t len = 0;          /* bytes of this line copied into buf */
     bool too_long = false;   /* over the limit: keep reading, drop the bytes */
+    int last = -1;           /* the last byte before the LF, to tell CRLF from LF */
 
     memset(out, 0, sizeof *out);
     for (;;) {
@@ -163,6 +166,8 @@ enum line_status conn_read_line(struct conn *c, char *buf, size_t bufsize,
             memcpy(buf + len, start, take);
             len += take;
         }
+        if (take > 0)
+            last = start[take - 1];
         c->in_start += take;
         if (lf == NULL)
             continue;
@@ -171,6 +176,7 @@ enum line_status conn_read_line(struct conn *c, char *buf, size_t bufsize,
             memset(out, 0, sizeof *out);
             buf[0] = '\0';
             out->text = buf;
+            out->crlf = last == '\r';   /* a long line may still end properly */
             return LINE_TOO_LONG;
         }
         finish_line(buf, len, out);

@@ -46,7 +46,8 @@ void conn_init(struct conn *c, int fd, int timeout_seconds,
 
 enum line_status {
     LINE_OK,          /* a line ending in LF was read (see the flags) */
-    LINE_TOO_LONG,    /* longer than the limit: the rest up to LF was read and dropped */
+    LINE_TOO_LONG,    /* longer than the limit: the rest up to LF was read and dropped
+                         (out->crlf still says how it ended) */
     LINE_EOF,         /* the peer closed the connection (a partial last line is dropped) */
     LINE_TIMEOUT,     /* nothing arrived for timeout_seconds */
     LINE_INTERRUPTED, /* a signal arrived while waiting (see wait_mask) */

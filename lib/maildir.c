@@ -149,8 +149,10 @@ int maildir_commit(struct maildir_message *m, const char *const dirs[],
 {
     FILE *f = m->file;
     m->file = NULL;
-    /* 1. The bytes are on disk before the name appears anywhere. */
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+    /* 1. The bytes are on disk before the name appears anywhere. ferror:
+     * stdio drops a buffer whose write failed (a full disk), and a later
+     * fflush succeeds; the message would be short, and we would say 250. */
+    if (ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0) {
         snprintf(err, errlen, "cannot write %s: %s", m->tmp_path, strerror(errno));
         fclose(f);
         unlink(m->tmp_path);

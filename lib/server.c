@@ -121,6 +121,11 @@ int server_handle_option(struct server_config *cfg, int opt, const char *arg)
         cfg->port = arg;
         return 1;
     case 'd':
+        if (strlen(arg) > 255) {   /* RFC 5321 4.5.3.1.2: a domain is at most 255 octets */
+            fprintf(stderr, "%s: -d %.40s...: a domain is at most 255 characters\n",
+                    cfg->program, arg);
+            return -1;
+        }
         if (cfg->ndomains == SERVER_DOMAINS_MAX) {
             fprintf(stderr, "%s: at most %d domains (-d)\n", cfg->program, SERVER_DOMAINS_MAX);
             return -1;
@@ -399,13 +404,18 @@ static void stop_sessions(const struct server_config *cfg, struct session_table 
     }
 }
 
-/* Stops the worker: SIGTERM, and wait for it. */
+/* Stops the worker: SIGTERM, a grace period, then SIGKILL. */
 static void stop_worker(struct worker *w)
 {
     if (w->pid == 0)
         return;
     kill(w->pid, SIGTERM);
-    waitpid(w->pid, NULL, 0);
+    for (int tenths = 0; waitpid(w->pid, NULL, WNOHANG) == 0; tenths++) {
+        if (tenths == SERVER_STOP_GRACE_SECONDS * 10)
+            kill(w->pid, SIGKILL);
+        struct timespec tenth = {.tv_nsec = 100000000L};
+        nanosleep(&tenth, NULL);
+    }
     w->pid = 0;
 }
 
@@ -459,8 +469,15 @@ int server_run(struct server_config *cfg, server_session_fn session,
         if (ready <= 0)
             continue;                 /* a signal: the loop condition decides */
         int fd = accept(listener, NULL, NULL);
-        if (fd < 0)
-            continue;                 /* the client gave up already, or we ran out of fds */
+        if (fd < 0) {
+            /* Out of file descriptors: the connection stays queued, and
+             * pselect would wake us at once again; breathe first. */
+            if (errno == EMFILE || errno == ENFILE) {
+                struct timespec tenth = {.tv_nsec = 100000000L};
+                nanosleep(&tenth, NULL);
+            }
+            continue;                 /* or the client gave up already */
+        }
         if (table.running >= cfg->max_sessions) {
             refuse_busy(cfg, fd, busy);
             continue;

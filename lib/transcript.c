@@ -31,15 +31,12 @@ static void print_tag(const struct transcript *t)
         fprintf(t->out, "[%lu] ", t->session);
 }
 
-/* Prints one line of protocol text, showing control bytes as \r, \0, \xNN. */
-static void print_line(const struct transcript *t, const char *who,
-                       const char *color, const char *line, size_t len)
+/*
+ * Prints text, showing control bytes as \r, \0, \xNN: what a client sent
+ * must never reach the terminal as an escape sequence.
+ */
+static void print_escaped(const struct transcript *t, const char *line, size_t shown)
 {
-    print_tag(t);
-    if (t->color)
-        fputs(color, t->out);
-    fprintf(t->out, "%s: ", who);
-    size_t shown = len > TRANSCRIPT_SHOW_MAX ? TRANSCRIPT_SHOW_MAX : len;
     for (size_t i = 0; i < shown; i++) {
         unsigned char ch = (unsigned char)line[i];
         if (ch == '\r')
@@ -51,6 +48,18 @@ static void print_line(const struct transcript *t, const char *who,
         else
             fputc(ch, t->out);
     }
+}
+
+/* Prints one line of protocol text, escaped, cut at TRANSCRIPT_SHOW_MAX. */
+static void print_line(const struct transcript *t, const char *who,
+                       const char *color, const char *line, size_t len)
+{
+    print_tag(t);
+    if (t->color)
+        fputs(color, t->out);
+    fprintf(t->out, "%s: ", who);
+    size_t shown = len > TRANSCRIPT_SHOW_MAX ? TRANSCRIPT_SHOW_MAX : len;
+    print_escaped(t, line, shown);
     if (shown < len)
         fprintf(t->out, "... (%zu octets)", len);
     if (t->color)
@@ -84,9 +93,12 @@ void transcript_note(const struct transcript *t, const char *fmt, ...)
     if (t->color)
         fputs(COLOR_NOTE, t->out);
     fputs("-- ", t->out);
+    char note[1024];
     va_start(ap, fmt);
-    vfprintf(t->out, fmt, ap);
+    int n = vsnprintf(note, sizeof note, fmt, ap);
     va_end(ap);
+    if (n > 0)   /* a note may quote the client (a user name): escape it too */
+        print_escaped(t, note, (size_t)n < sizeof note ? (size_t)n : sizeof note - 1);
     if (t->color)
         fputs(COLOR_RESET, t->out);
     fputc('\n', t->out);

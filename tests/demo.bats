@@ -49,13 +49,14 @@ all_gone() {
   command -v tmux >/dev/null || skip "tmux is not installed"
   export DEMO_PIDS_FILE=$BATS_TEST_TMPDIR/pids
   session=cartero-demo-$$
+  # bash, whatever the user's shell: dash would die of the Ctrl-C itself and
+  # close the pane before the status is written.
   tmux -L "$session" new-session -d -x 120 -y 40 \
-    "DEMO_PIDS_FILE='$DEMO_PIDS_FILE' CARTERO_BIN='$CARTERO_BIN' '$CARTERO_ROOT/scripts/demo.sh'; echo \$? > '$BATS_TEST_TMPDIR/status'; sleep 30"
-  screen_has() { tmux -L "$session" capture-pane -p | grep -q "$1"; }
-  wait_for screen_has 'Enter for the next step'
+    "bash -c \"DEMO_PIDS_FILE='$DEMO_PIDS_FILE' CARTERO_BIN='$CARTERO_BIN' '$CARTERO_ROOT/scripts/demo.sh'; echo \\\$? > '$BATS_TEST_TMPDIR/status'; sleep 30\""
+  prompts_shown() { [ "$(tmux -L "$session" capture-pane -p | grep -c 'Enter for the next step')" -ge "$1" ]; }
+  wait_for prompts_shown 1
   tmux -L "$session" send-keys Enter
-  wait_for test -s "$DEMO_PIDS_FILE"
-  wait_for screen_has 'Enter for the next step'
+  wait_for prompts_shown 2            # the servers are up; the demo waits again
   tmux -L "$session" send-keys C-c
   wait_for test -s "$BATS_TEST_TMPDIR/status"
   tmux -L "$session" kill-server

@@ -144,6 +144,8 @@ enum path_error parse_path_argument(const char *arg, const char *keyword,
             return PATH_BAD_MAILBOX;
         len -= (size_t)(colon + 1 - start);
         start = colon + 1;
+        if (len == 0)
+            return PATH_BAD_MAILBOX;     /* a route needs a mailbox after it */
     }
     memcpy(path, start, len);
     path[len] = '\0';

@@ -167,7 +167,7 @@ static bool accept_mail_parameters(struct session *s, char *params)
                    (strcasecmp(p, "BODY=8BITMIME") == 0 && !s->cfg->strict_7bit)) {
             continue;
         } else {
-            reply(s, "555 Parameter not recognized or not implemented: %s", p);
+            reply(s, "555 Parameter not recognized or not implemented: %.64s", p);
             return false;
         }
     }
@@ -193,12 +193,16 @@ static void proceed_mail(struct session *s, char *arg)
     reply(s, "250 %s... Sender ok", path[0] != '\0' ? path : "<>");
 }
 
-/* True when the mailbox is already in the list: one copy per recipient. */
-static bool already_recipient(const struct session *s, const char *mailbox)
+/* True when the recipient is already in the list (a local mailbox, or a
+ * remote address in any case): one copy per recipient. */
+static bool already_recipient(const struct session *s, const char *mailbox, const char *address)
 {
-    for (size_t i = 0; i < s->nrecipients; i++)
-        if (!s->recipients[i].remote && strcmp(s->recipients[i].mailbox, mailbox) == 0)
+    for (size_t i = 0; i < s->nrecipients; i++) {
+        const struct recipient *r = &s->recipients[i];
+        if (mailbox[0] != '\0' ? !r->remote && strcmp(r->mailbox, mailbox) == 0
+                                : r->remote && strcasecmp(r->address, address) == 0)
             return true;
+    }
     return false;
 }
 
@@ -261,7 +265,7 @@ static void proceed_rcpt(struct session *s, char *arg)
     if (reject_bad_path(s, e, "RCPT TO:", "<bob@hamburger.edu>"))
         return;
     if (params[0] != '\0') {
-        reply(s, "555 RCPT TO parameters not recognized or not implemented: %s", params);
+        reply(s, "555 RCPT TO parameters not recognized or not implemented: %.64s", params);
         return;
     }
     if (s->nrecipients == SMTP_RECIPIENTS_MAX) {
@@ -271,7 +275,7 @@ static void proceed_rcpt(struct session *s, char *arg)
     }
     if (!resolve_local_mailbox(s, path, mailbox, sizeof mailbox))
         return;
-    if (mailbox[0] == '\0' || !already_recipient(s, mailbox)) {
+    if (!already_recipient(s, mailbox, path)) {
         struct recipient *r = &s->recipients[s->nrecipients++];
         snprintf(r->address, sizeof r->address, "%s", path);
         snprintf(r->mailbox, sizeof r->mailbox, "%s", mailbox);

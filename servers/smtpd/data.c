@@ -15,6 +15,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ enum message_problem {
     PROBLEM_LINE_TOO_LONG,
     PROBLEM_8BIT,
     PROBLEM_TOO_BIG,
+    PROBLEM_LOOP,
 };
 
 struct incoming {
@@ -40,6 +42,9 @@ struct incoming {
     unsigned long size;        /* octets as sent, CRLFs included (RFC 1870) */
     bool previous_crlf;        /* the line before ended in CRLF: a "." may end the data */
     bool first_line;           /* to tell whether the message starts with a header */
+    bool in_header;            /* before the empty line that ends the header */
+    int received_lines;        /* Received: fields seen: one per hop so far */
+    char queued_id[MAILDIR_NAME_MAX];  /* the queue entry made for remote recipients */
 };
 
 /* "Thu, 26 Nov 2026 23:59:00 +0000": RFC 5322 3.3's date-time. */
@@ -66,7 +71,9 @@ static void write_trace_headers(struct session *s, FILE *f, const char *id,
 
     if (final_delivery)
         fprintf(f, "Return-Path: <%s>\n", s->sender);
-    fprintf(f, "Received: from %s ([%s])", s->client_name, s->peer_address);
+    /* RFC 5321 4.1.3: an IPv6 address literal is [IPv6:...] */
+    fprintf(f, "Received: from %s ([%s%s])", s->client_name,
+            strchr(s->peer_address, ':') != NULL ? "IPv6:" : "", s->peer_address);
     if (s->user[0] != '\0')
         fprintf(f, " (authenticated as %s)", s->user);
     if (session_tls_active(s)) {
@@ -133,6 +140,14 @@ static void take_line(struct session *s, struct incoming *in, const struct line 
     const char *text = line->text;
     if (text[0] == '.')
         text++;   /* RFC 5321 4.5.2: remove the stuffed dot */
+    if (in->in_header && text[0] == '\0')
+        in->in_header = false;
+    /* RFC 5321 6.3: a message that went through too many servers is in a loop. */
+    if (in->in_header && strncasecmp(text, "Received:", 9) == 0 &&
+        ++in->received_lines > SMTP_HOPS_MAX) {
+        note_problem(in, PROBLEM_LOOP);
+        return;
+    }
     /* A message must start with its header; text without one gets an empty
      * line, so that readers see it as the body, not as a broken header. */
     if (in->first_line && text[0] != '\0' && !looks_like_header(text))
@@ -159,12 +174,13 @@ static enum line_status read_message(struct session *s, struct incoming *in)
 
     in->previous_crlf = true;   /* the CRLF that ended the DATA command */
     in->first_line = true;
+    in->in_header = true;
     s->conn->log_lines = true;  /* the transcript shows the text, as the slide does */
     for (;;) {
         enum line_status st = conn_read_line(s->conn, buf, sizeof buf, &line);
         if (st == LINE_TOO_LONG) {
             note_problem(in, PROBLEM_LINE_TOO_LONG);
-            in->previous_crlf = false;   /* we cannot know: never end right after one */
+            in->previous_crlf = line.crlf;   /* a "." may follow a long line */
             continue;
         }
         if (st == LINE_INTERRUPTED && !server_stopping())
@@ -205,6 +221,10 @@ static void refuse_message(struct session *s, enum message_problem p)
         reply(s, "552 Message refused: it is larger than the limit of %lu octets (SIZE)",
               s->cfg->max_size);
         break;
+    case PROBLEM_LOOP:
+        reply(s, "554 5.4.6 Message refused: more than %d Received lines; a mail loop? "
+              "(RFC 5321 6.3)", SMTP_HOPS_MAX);
+        break;
     case PROBLEM_NONE:
         break;
     }
@@ -226,7 +246,11 @@ static size_t count_local(const struct session *s)
 static int copy_for_queue(struct session *s, struct incoming *in, struct maildir_message *q,
                           char *err, size_t errlen)
 {
-    if (fflush(in->file.file) != 0 || queue_open(s->cfg->server.mail_root, q, err, errlen) != 0)
+    if (fflush(in->file.file) != 0 || ferror(in->file.file)) {
+        snprintf(err, errlen, "cannot write %s", in->file.tmp_path);
+        return -1;
+    }
+    if (queue_open(s->cfg->server.mail_root, q, err, errlen) != 0)
         return -1;
     FILE *from = fopen(in->file.tmp_path, "r");
     if (from == NULL) {
@@ -267,6 +291,7 @@ static int queue_for_remote(struct session *s, struct incoming *in, bool has_loc
         fprintf(stderr, "smtpd: %s\n", err);
         return -1;
     }
+    snprintf(in->queued_id, sizeof in->queued_id, "%s", m->name);
     transcript_note(s->conn->log, "queued %s for %zu remote recipient(s)", m->name, n);
     return 0;
 }
@@ -307,8 +332,12 @@ static int deliver(struct session *s, struct incoming *in, size_t nlocal)
         maildir_abort(&in->file);
         return -1;
     }
-    if (nlocal > 0 && deliver_local(s, in) != 0)
+    if (nlocal > 0 && deliver_local(s, in) != 0) {
+        /* The client will send it all again: take back the queued copy. */
+        if (has_remote)
+            queue_remove(s->cfg->server.mail_root, in->queued_id);
         return -1;
+    }
     if (has_remote && !s->cfg->queue_only)
         queue_wake_runner(s->cfg->server.mail_root);
     return 0;

@@ -249,15 +249,7 @@ static enum action parse_options(int argc, char **argv, struct smtpd_config *cfg
  */
 static int flush_queue(const char *mail_root)
 {
-    char path[PATH_MAX];
-    long pid = 0;
-    snprintf(path, sizeof path, "%s/%s/runner.pid", mail_root, QUEUE_DIR);
-    FILE *f = fopen(path, "r");
-    if (f != NULL) {
-        if (fscanf(f, "%ld", &pid) != 1)
-            pid = 0;
-        fclose(f);
-    }
+    long pid = queue_runner_pid(mail_root);
     if (pid <= 0 || kill((pid_t)pid, SIGHUP) != 0) {
         fprintf(stderr, "smtpd: no queue runner is running for %s: is smtpd running with "
                 "-m %s?\n", mail_root, mail_root);

@@ -62,9 +62,12 @@ static void write_envelope(FILE *f, const struct queue_entry *e)
 
 int queue_write(const char *mail_root, const struct queue_entry *e)
 {
-    char tmp[PATH_MAX], final[PATH_MAX], name[MAILDIR_NAME_MAX + 8];
+    static unsigned long counter;
+    char tmp[PATH_MAX], final[PATH_MAX], name[64];
 
-    snprintf(name, sizeof name, "%s.env", e->id);
+    /* A name of this process's own: the id holds the pid of the session that
+     * received the message, and tmp/ files of dead pids are swept away. */
+    snprintf(name, sizeof name, "envelope.%ld.%lu", (long)getpid(), ++counter);
     queue_path(mail_root, "tmp", name, tmp, sizeof tmp);
     queue_path(mail_root, "env", e->id, final, sizeof final);
     FILE *f = fopen(tmp, "w");
@@ -72,7 +75,7 @@ int queue_write(const char *mail_root, const struct queue_entry *e)
         return -1;
     write_envelope(f, e);
     /* The same rule as for messages: on disk before the name appears. */
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+    if (ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0) {
         fclose(f);
         unlink(tmp);
         return -1;

@@ -6,7 +6,7 @@
  *     new/ID      the message, as it will be sent (a Maildir: tmp/ → new/)
  *     env/ID      its envelope: sender, recipients still to deliver,
  *                 attempts, next try, last error (text, one "key value" a line)
- *     runner.pid  the queue runner's process id, smtpd.pid the listener's
+ *     runner.pid  the queue runner's process id, runner.lock its lock
  *
  * An entry exists once its envelope file exists: the message file is
  * written and synced first, then the envelope (via tmp/ and rename), then

@@ -50,22 +50,43 @@ struct hop_connection {
 
 struct runner {
     const struct smtpd_config *cfg;
+    sigset_t stop_mask;            /* lets only SIGTERM/SIGINT in while waiting for a hop */
     struct transcript log;         /* the runner's own notes (-v) */
     SSL_CTX *tls;                  /* for opportunistic STARTTLS: no verification */
     struct hop_connection hop;
 };
 
-void queue_wake_runner(const char *mail_root)
+long queue_runner_pid(const char *mail_root)
 {
     char path[PATH_MAX];
+    long pid = 0;
+
+    /* The lock says whether a runner is alive: the kernel drops it when the
+     * runner dies, while runner.pid could name a process that is now
+     * something else entirely. */
+    snprintf(path, sizeof path, "%s/%s/runner.lock", mail_root, QUEUE_DIR);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    close(fd);
+    if (!held)
+        return 0;
     snprintf(path, sizeof path, "%s/%s/runner.pid", mail_root, QUEUE_DIR);
     FILE *f = fopen(path, "r");
-    long pid = 0;
     if (f == NULL)
-        return;
-    if (fscanf(f, "%ld", &pid) == 1 && pid > 0)
-        kill((pid_t)pid, SIGUSR1);
+        return 0;
+    if (fscanf(f, "%ld", &pid) != 1 || pid <= 0)
+        pid = 0;
     fclose(f);
+    return pid;
+}
+
+void queue_wake_runner(const char *mail_root)
+{
+    long pid = queue_runner_pid(mail_root);
+    if (pid > 0)
+        kill((pid_t)pid, SIGUSR1);
 }
 
 static void close_hop(struct runner *r)
@@ -94,6 +115,8 @@ static enum smtp_result open_hop(struct runner *r, const struct route *route)
                                             RUNNER_TIMEOUT_SECONDS, r->cfg->server.verbose, 0);
     if (res != SMTP_OK)
         return res;
+    /* A stop request must not wait for a slow next hop's reply. */
+    c->conn.wait_mask = &r->stop_mask;
     res = smtp_client_hello(c, me);
     if (res == SMTP_OK && c->has_starttls && r->tls != NULL)
         res = smtp_client_starttls(c, r->tls, route->host, me);
@@ -181,53 +204,89 @@ static void attempt_delivery(struct runner *r, const struct queue_entry *e, FILE
     free(done);
 }
 
-/* Waits before the next try: --queue-retry, doubled for each attempt so far. */
+/*
+ * Collects the recipients that failed for good (a 5xx, or still not
+ * delivered when the message expired) into failed, which points into e.
+ * Returns how many.
+ */
+static size_t collect_failed(const struct smtpd_config *cfg, const struct queue_entry *e,
+                             const struct smtp_rcpt_result results[],
+                             struct failed_recipient failed[])
+{
+    bool expired = time(NULL) - e->created >= cfg->queue_lifetime;
+    size_t n = 0;
+    for (size_t i = 0; i < e->nrecipients; i++) {
+        if (results[i].result == SMTP_PERMFAIL ||
+            (results[i].result == SMTP_TEMPFAIL && expired)) {
+            failed[n].address = e->recipients[i];
+            failed[n].diagnostic = results[i].text;
+            failed[n++].expired = results[i].result != SMTP_PERMFAIL;
+        }
+    }
+    return n;
+}
+
+/*
+ * Keeps in e only the recipients still to try: those that failed for now,
+ * and, when bounced is false (the bounce could not be written), those that
+ * failed for good too, so that the bounce is tried again. Delivered ones
+ * always leave. Returns the last temporary error, for the envelope.
+ */
+static const char *keep_pending(struct queue_entry *e, const struct smtp_rcpt_result results[],
+                                bool expired, bool bounced)
+{
+    const char *last_error = "";
+    size_t kept = 0;
+    for (size_t i = 0; i < e->nrecipients; i++) {
+        bool failed_for_good = results[i].result == SMTP_PERMFAIL ||
+                               (results[i].result == SMTP_TEMPFAIL && expired);
+        if (results[i].result == SMTP_OK || (failed_for_good && bounced))
+            continue;
+        if (results[i].result == SMTP_TEMPFAIL)
+            last_error = results[i].text;
+        if (kept != i)
+            memcpy(e->recipients[kept], e->recipients[i], sizeof e->recipients[0]);
+        kept++;
+    }
+    e->nrecipients = kept;
+    return last_error;
+}
+
+/* Waits before the next try: --queue-retry, doubled for each attempt so far, at most an hour. */
 static long retry_delay(const struct smtpd_config *cfg, int attempts)
 {
     long delay = cfg->queue_retry;
     for (int i = 1; i < attempts && delay < QUEUE_RETRY_MAX; i++)
         delay *= 2;
-    return delay > QUEUE_RETRY_MAX && cfg->queue_retry <= QUEUE_RETRY_MAX ? QUEUE_RETRY_MAX : delay;
+    return delay < QUEUE_RETRY_MAX || cfg->queue_retry >= QUEUE_RETRY_MAX ? delay : QUEUE_RETRY_MAX;
 }
 
 /*
- * Records the outcome: delivered recipients leave the envelope, failed ones
- * are bounced, the rest wait for the next try. The entry disappears once
- * nobody is left.
+ * Records the outcome of an attempt: bounces for the recipients that
+ * failed for good, then the envelope keeps only the recipients still to
+ * try; the entry disappears once nobody is left.
  */
 static void settle(struct runner *r, struct queue_entry *e, struct smtp_rcpt_result results[])
 {
     const struct smtpd_config *cfg = r->cfg;
-    struct failed_recipient *failed = calloc(e->nrecipients, sizeof *failed);
-    size_t nfailed = 0, nleft = 0;
     bool expired = time(NULL) - e->created >= cfg->queue_lifetime;
-    const char *last_error = "";
-
-    for (size_t i = 0; failed != NULL && i < e->nrecipients; i++) {
-        if (results[i].result == SMTP_OK)
-            continue;
-        if (results[i].result == SMTP_PERMFAIL || expired) {
-            failed[nfailed].address = e->recipients[i];
-            failed[nfailed].diagnostic = results[i].text;
-            failed[nfailed++].expired = results[i].result != SMTP_PERMFAIL;
-            continue;
-        }
-        last_error = results[i].text;
-        if (nleft != i)
-            memcpy(e->recipients[nleft], e->recipients[i], sizeof e->recipients[0]);
-        nleft++;
-    }
+    struct failed_recipient *failed = calloc(e->nrecipients, sizeof *failed);
     if (failed == NULL)
-        return;   /* out of memory: everything stays as it was, for the next run */
-    if (nfailed > 0 && bounce_send(cfg, e, failed, nfailed) != 0)
+        return;   /* out of memory: the envelope stays as it was, for the next run */
+
+    /* 1. Bounce first: failed[] points into e->recipients, which step 2 rewrites. */
+    size_t nfailed = collect_failed(cfg, e, results, failed);
+    bool bounced = nfailed == 0 || bounce_send(cfg, e, failed, nfailed) == 0;
+    if (!bounced)
         fprintf(stderr, "smtpd: queue: cannot write the bounce for %s; it stays queued\n", e->id);
-    else if (nleft == 0) {
+    free(failed);
+
+    /* 2. Only the recipients still to try stay in the envelope. */
+    const char *last_error = keep_pending(e, results, expired, bounced);
+    if (e->nrecipients == 0) {
         queue_remove(cfg->server.mail_root, e->id);
         transcript_note(&r->log, "queue: %s is done: removed from the queue", e->id);
-        free(failed);
         return;
-    } else {
-        e->nrecipients = nleft;
     }
     e->attempts++;
     e->next_try = time(NULL) + retry_delay(cfg, e->attempts);
@@ -237,7 +296,6 @@ static void settle(struct runner *r, struct queue_entry *e, struct smtp_rcpt_res
         fprintf(stderr, "smtpd: queue: cannot update %s: %s\n", e->id, strerror(errno));
     transcript_note(&r->log, "queue: %s deferred: %s (attempt %d)", e->id,
                     e->last_error, e->attempts);
-    free(failed);
 }
 
 /* Tries one entry, if it is due (or flushing). Returns its next try time. */
@@ -257,6 +315,9 @@ static time_t run_entry(struct runner *r, const char *id, bool flush)
     queue_message_path(r->cfg->server.mail_root, id, path, sizeof path);
     FILE *message = fopen(path, "r");
     struct smtp_rcpt_result *results = calloc(e.nrecipients, sizeof *results);
+    /* Until an attempt says otherwise, nobody is delivered (0 would be SMTP_OK). */
+    for (size_t i = 0; results != NULL && i < e.nrecipients; i++)
+        results[i].result = SMTP_TEMPFAIL;
     if (message == NULL || results == NULL) {
         fprintf(stderr, "smtpd: queue: cannot read %s: %s\n", path, strerror(errno));
     } else {
@@ -352,6 +413,9 @@ void queue_runner(const struct server_config *server, const sigset_t *wait_mask,
     sigaddset(&usr1, SIGUSR1);
     sigprocmask(SIG_BLOCK, &usr1, NULL);
     sigdelset(&mask, SIGUSR1);
+    sigprocmask(SIG_BLOCK, NULL, &r.stop_mask);
+    sigdelset(&r.stop_mask, SIGTERM);
+    sigdelset(&r.stop_mask, SIGINT);
 
     int lock = lock_queue(r.cfg->server.mail_root);
     while (lock < 0 && !server_stopping()) {
@@ -376,5 +440,8 @@ void queue_runner(const struct server_config *server, const sigset_t *wait_mask,
         flush = server_hangup_received();
     }
     SSL_CTX_free(r.tls);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s/runner.pid", r.cfg->server.mail_root, QUEUE_DIR);
+    unlink(path);
     close(lock);
 }

@@ -8,6 +8,7 @@
  */
 #include "smtpd.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,7 +93,7 @@ static bool reject_bad_line(struct session *s, enum line_status st, const struct
 {
     if (st == LINE_TOO_LONG) {
         reply(s, "500 Line too long: the limit is %d octets including CRLF "
-              "(RFC 5321 4.5.3.1.4)", SMTP_COMMAND_LINE_MAX);
+              "(RFC 5321 4.5.3.1.6)", SMTP_COMMAND_LINE_MAX);
         return true;
     }
     if (!line->crlf) {
@@ -116,8 +117,10 @@ static void end_without_quit(struct session *s, enum line_status st)
               session_host_name(s), s->conn->timeout_seconds);
     else if (st == LINE_INTERRUPTED)
         reply(s, "421 %s Server shutting down, closing connection", session_host_name(s));
-    else
+    else if (st == LINE_EOF)
         transcript_note(s->conn->log, "client closed the connection without QUIT");
+    else
+        transcript_note(s->conn->log, "the connection failed: %s", strerror(errno));
     session_set_state(s, STATE_QUIT);
 }
 

@@ -7,7 +7,13 @@
  *   commands.c  the command table: for each command a check and a proceed step
  *   address.c   MAIL FROM:<...> and RCPT TO:<...>: paths and parameters
  *   data.c      DATA: the message text, dot-unstuffing, the end-of-data rule,
- *               and delivery into the recipients' Maildirs
+ *               and delivery into the recipients' Maildirs (or the queue)
+ *   tls_auth.c  STARTTLS and AUTH
+ * and for mail to other domains (relaying):
+ *   relay.c     who may relay (trusted networks) and where to (routes)
+ *   queue.c     the outgoing queue on disk
+ *   runner.c    the queue runner: smtpd as an SMTP client
+ *   bounce.c    delivery status notifications for mail that cannot be delivered
  */
 #ifndef SMTPD_H
 #define SMTPD_H
@@ -30,7 +36,8 @@
 #define SMTP_PATH_MAX 256                 /* RFC 5321 4.5.3.1.3, the brackets included */
 #define SMTP_RECIPIENTS_MAX 100           /* RFC 5321 4.5.3.1.8: at least 100 must be accepted */
 #define SMTP_MESSAGE_SIZE_DEFAULT (10UL * 1024 * 1024)  /* 10 MiB, advertised with SIZE (RFC 1870) */
-#define SMTP_ERRORS_MAX 50                /* then the client is likely not a person: 421 */
+#define SMTP_ERRORS_MAX 50                /* our choice, as Postfix's hard error limit (20): 421 after that */
+#define SMTP_HOPS_MAX 100                 /* RFC 5321 6.3: more Received lines than this means a loop */
 #define SMTP_AUTH_LINE_MAX 12288          /* RFC 4954 4: an AUTH line may be this long */
 #define SMTP_AUTH_FAILURE_DELAY_SECONDS 1 /* slows down password guessing */
 
@@ -118,6 +125,7 @@ void format_rfc5322_date(char *buf, size_t len);
 /* runner.c */
 void queue_runner(const struct server_config *server, const sigset_t *wait_mask, void *context);
 void queue_wake_runner(const char *mail_root);
+long queue_runner_pid(const char *mail_root);   /* 0 when no runner works on mail_root */
 
 /* bounce.c */
 struct queue_entry;

@@ -90,6 +90,7 @@ void proceed_starttls(struct session *s, char *arg)
     session_reset_transaction(s);
     s->client_name[0] = '\0';
     s->extended = false;
+    s->user[0] = '\0';            /* even AUTH done in clear counts no more (RFC 3207 4.2) */
     session_set_state(s, STATE_CONNECTED);
 }
 
@@ -150,6 +151,10 @@ static unsigned char *read_auth_response(struct session *s, size_t *len)
     }
     const char *hidden = "******** (a response in Base64; hidden here)";
     transcript_received(s->conn->log, hidden, strlen(hidden));
+    if (!line.crlf || line.has_nul || line.has_bare_cr) {   /* the same rules as commands */
+        reply(s, "501 5.5.2 The response must be one line of Base64 ending in CRLF");
+        return NULL;
+    }
     if (strcmp(line.text, "*") == 0) {
         reply(s, "501 5.0.0 Authentication cancelled");
         return NULL;
@@ -226,8 +231,12 @@ static void auth_login(struct session *s, const char *initial)
         free(user);
         return;
     }
+    size_t user_len = len;
     password = read_auth_response(s, &len);
-    if (password != NULL)
+    /* A NUL inside would cut the C string short: "hungry\0x" is not "hungry". */
+    if (password != NULL && (memchr(user, '\0', user_len) != NULL || memchr(password, '\0', len) != NULL))
+        reply(s, "501 5.5.2 A user name or password cannot contain NUL");
+    else if (password != NULL)
         finish_auth(s, (const char *)user, (const char *)password);
     free(user);
     free(password);
