@@ -605,3 +605,48 @@ delivered_count() {
   [[ $output == *"usage: smtpd"* ]]
   [[ $output == *"--port-file"* ]]
 }
+
+@test "after an over-long line the final dot still ends the message (refused with 554)" {
+  start_smtpd
+  hello
+  say "MAIL FROM:<alice@crepes.fr>" 250
+  say "RCPT TO:<bob@hamburger.edu>" 250
+  say "DATA" 354
+  send "$(head -c 1500 /dev/zero | tr '\0' y)"
+  say "." 554 '1000 octets'
+  say "NOOP" 250
+}
+
+@test "a message with more than 100 Received lines is refused as a mail loop" {
+  start_smtpd
+  hello
+  say "MAIL FROM:<alice@crepes.fr>" 250
+  say "RCPT TO:<bob@hamburger.edu>" 250
+  say "DATA" 354
+  for i in $(seq 1 101); do send "Received: from hop$i by hop$((i + 1)); Thu, 26 Nov 2026 10:00:00 +0000"; done
+  send ""; send "round and round"
+  say "." 554 '5.4.6'
+  [ "$(delivered_count bob)" -eq 0 ]
+}
+
+@test "a source route without a mailbox is not the null sender" {
+  start_smtpd
+  hello
+  say "MAIL FROM:<@relay.example:>" 501
+  say "MAIL FROM:<@relay.example:alice@crepes.fr>" 250 'alice@crepes.fr'
+}
+
+@test "a client on ::1 appears as an [IPv6:...] literal in Received" {
+  python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null ||
+    skip "this machine has no ::1"
+  start_smtpd -l ::1
+  run python3 - "$SERVER_PORT" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP()
+s.connect('::1', int(sys.argv[1]))
+s.sendmail('alice@crepes.fr', ['bob@hamburger.edu'], b'Subject: v6\r\n\r\nhi\r\n')
+s.quit()
+PY
+  assert_success
+  grep -q '^Received: from .*(\[IPv6:::1\])' "$(delivered_files bob)"
+}

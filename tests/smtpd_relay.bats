@@ -323,3 +323,115 @@ PY
   [ "$dupes" -eq 0 ]
   [ "$(grep -h '^Subject: number ' "$HAMBURGER_MAIL"/bob/new/* | sort -u | wc -l)" -eq 1000 ]
 }
+
+# fake_hop PORT - a next hop that answers RCPT by the local part: perm* gets
+# 550, temp* gets 450, anything else 250; it logs every command it gets in
+# $BATS_TEST_TMPDIR/fake.log. Runs until killed; sets FAKE_PID.
+fake_hop() {
+  python3 - "$1" "$BATS_TEST_TMPDIR/fake.log" <<'PY' &
+import socket, sys, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(5); s.settimeout(60)
+log = open(sys.argv[2], 'a', buffering=1)
+def serve(c):
+    f = c.makefile('rb'); c.sendall(b'220 fake.example\r\n')
+    while True:
+        line = f.readline()
+        if not line: return
+        log.write(line.decode(errors='replace'))
+        u = line.upper()
+        if u.startswith(b'RCPT'):
+            c.sendall(b'550 5.1.1 no such user\r\n' if b'<PERM' in u else
+                      b'450 4.2.0 try later\r\n' if b'<TEMP' in u else b'250 ok\r\n')
+        elif u.startswith(b'DATA'):
+            c.sendall(b'354 go on\r\n')
+            while f.readline() not in (b'.\r\n', b''): pass
+            c.sendall(b'250 taken\r\n')
+        elif u.startswith(b'QUIT'):
+            c.sendall(b'221 bye\r\n'); return
+        else:
+            c.sendall(b'250 ok\r\n')
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+  FAKE_PID=$!
+}
+
+@test "a bounce names the recipients that failed for good, not the ones still waiting" {
+  port=$(free_port)
+  fake_hop "$port"
+  start_crepes "$port" --queue-retry 3600
+  run submit alice@crepes.fr perm@hamburger.edu,temp@hamburger.edu,ok@hamburger.edu "mixed fates"
+  wait_for dir_has_files "$CREPES_MAIL/alice/new"
+  dsn=$(find "$CREPES_MAIL/alice/new" -type f)
+  grep -q '^Final-Recipient: rfc822; perm@hamburger.edu' "$dsn"
+  ! grep -q 'temp@hamburger.edu' "$dsn"
+  ! grep -q 'ok@hamburger.edu' "$dsn"
+  run "$CARTERO_BIN/smtpd" --queue-list -m "$CREPES_MAIL"
+  assert_output --partial "<temp@hamburger.edu>"
+  refute_output --partial "<ok@hamburger.edu>"
+  refute_output --partial "<perm@hamburger.edu>"
+  kill "$FAKE_PID"
+}
+
+@test "the same remote recipient twice is sent once" {
+  port=$(free_port)
+  fake_hop "$port"
+  start_crepes "$port"
+  submit alice@crepes.fr ok@hamburger.edu,OK@hamburger.edu,ok@hamburger.edu "once" >/dev/null
+  wait_for queue_empty
+  [ "$(grep -ci '^RCPT TO:<ok@hamburger.edu>' "$BATS_TEST_TMPDIR/fake.log")" -eq 1 ]
+  kill "$FAKE_PID"
+}
+
+@test "if local delivery fails, the queued copy for remote recipients is taken back (451)" {
+  start_hamburger
+  start_crepes "$HAMBURGER_PORT" --queue-only --queue-interval 3600
+  mkdir -p "$CREPES_MAIL"
+  echo "not a Maildir" > "$CREPES_MAIL/carol"      # carol's mailbox cannot take mail
+  connect "$CREPES_PORT"; expect_reply 220
+  say "HELO crepes.fr" 250
+  say "MAIL FROM:<alice@crepes.fr>" 250
+  say "RCPT TO:<bob@hamburger.edu>" 250
+  say "RCPT TO:<alice@crepes.fr>" 250
+  say "RCPT TO:<carol@crepes.fr>" 250
+  say "DATA" 354; send "Subject: all or nothing"; send ""; send "hi"
+  say "." 451
+  queue_empty
+}
+
+@test "--flush does not signal a process that is not a queue runner" {
+  mkdir -p "$CREPES_MAIL/.queue"
+  sleep 60 & victim=$!
+  echo "$victim" > "$CREPES_MAIL/.queue/runner.pid"
+  run "$CARTERO_BIN/smtpd" --flush -m "$CREPES_MAIL"
+  [ "$status" -eq 69 ]
+  kill -0 "$victim"
+  kill "$victim"
+}
+
+@test "SIGTERM stops smtpd even while its runner waits for a silent next hop" {
+  port=$(free_port)
+  # a next hop that accepts the connection and never says a word
+  python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $port)); s.listen(5)
+conns = []
+end = time.time() + 60
+while time.time() < end:
+    s.settimeout(end - time.time())
+    try: conns.append(s.accept()[0])
+    except OSError: break
+" &
+  silent=$!
+  start_crepes "$port"
+  submit alice@crepes.fr bob@hamburger.edu "into the void" >/dev/null
+  # the session woke the runner, which now waits for the hop's greeting
+  kill -TERM "$CREPES_PID"
+  gone() { ! kill -0 "$CREPES_PID" 2>/dev/null; }
+  wait_for gone
+  STARTED_PIDS=()
+  kill "$silent"
+}

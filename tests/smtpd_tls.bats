@@ -214,6 +214,32 @@ print("ok")'
   ! grep -q 'aHVuZ3J5' "$SERVER_DIR/stderr"
 }
 
+@test "STARTTLS forgets an AUTH done in clear text (RFC 3207 4.2)" {
+  start_tls_smtpd --plaintext-auth always --auth-required
+  run tls_chat '
+t = T(); t.reply()
+t.say("EHLO x", 250)
+t.say("AUTH PLAIN " + plain("bob", "hungry"), 235)
+t.say("STARTTLS", 220); t.starttls()
+lines = t.say("EHLO x", 250)
+assert "250-AUTH PLAIN LOGIN" in lines, lines
+t.say("MAIL FROM:<bob@hamburger.edu>", 530)
+print("ok")'
+  assert_output ok
+}
+
+@test "AUTH LOGIN refuses a password with a NUL inside" {
+  start_tls_smtpd --plaintext-auth always
+  connect; expect_reply 220
+  say "EHLO x" 250
+  say "AUTH LOGIN" 334
+  say "Ym9i" 334
+  say "aHVuZ3J5AGV4dHJh" 501 'NUL'       # "hungry\0extra"
+  say "AUTH LOGIN" 334
+  say "Ym9i" 334
+  say "aHVuZ3J5" 235
+}
+
 @test "--plaintext-auth always offers AUTH without TLS" {
   start_tls_smtpd --plaintext-auth always
   connect; expect_reply 220
