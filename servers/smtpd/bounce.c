@@ -96,7 +96,7 @@ static int bounce_locally(const struct smtpd_config *cfg, const struct queue_ent
                 e->id, e->sender);
         return 0;
     }
-    snprintf(dir, sizeof dir, "%s/%s", cfg->server.mail_root, mailbox);
+    mailbox_dir(cfg, mailbox, dir, sizeof dir);
     if (maildir_open(dir, &m, err, sizeof err) != 0) {
         fprintf(stderr, "smtpd: %s\n", err);
         return -1;

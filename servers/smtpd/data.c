@@ -14,6 +14,7 @@
  * "250" is sent only after the file is synced into new/ of every recipient.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -46,6 +47,13 @@ struct incoming {
     int received_lines;        /* Received: fields seen: one per hop so far */
     char queued_id[MAILDIR_NAME_MAX];  /* the queue entry made for remote recipients */
 };
+
+void mailbox_dir(const struct smtpd_config *cfg, const char *mailbox, char *buf, size_t len)
+{
+    /* mailbox is checked (no '/', no leading dot) and at most 64 octets:
+     * the result always fits a PATH_MAX buffer and stays in the mail root. */
+    snprintf(buf, len, "%s/%s", cfg->server.mail_root, mailbox);
+}
 
 /* "Thu, 26 Nov 2026 23:59:00 +0000": RFC 5322 3.3's date-time. */
 void format_rfc5322_date(char *buf, size_t len)
@@ -299,20 +307,27 @@ static int queue_for_remote(struct session *s, struct incoming *in, bool has_loc
 /* Moves the finished file into every local recipient's new/; 0 when all is on disk. */
 static int deliver_local(struct session *s, struct incoming *in)
 {
-    char paths[SMTP_RECIPIENTS_MAX][PATH_MAX];
+    /* Up to 100 paths of PATH_MAX: on the heap, not a 400 KB stack frame. */
+    char (*paths)[PATH_MAX] = calloc(s->nrecipients, sizeof *paths);
     const char *dirs[SMTP_RECIPIENTS_MAX];
     char err[PATH_MAX + 200];
     size_t n = 0;
 
+    if (paths == NULL) {
+        fprintf(stderr, "smtpd: out of memory delivering %s\n", in->file.name);
+        maildir_abort(&in->file);
+        return -1;
+    }
     for (size_t i = 0; i < s->nrecipients; i++) {
         if (s->recipients[i].remote)
             continue;
-        snprintf(paths[n], sizeof paths[n], "%s/%s", s->cfg->server.mail_root,
-                 s->recipients[i].mailbox);
+        mailbox_dir(s->cfg, s->recipients[i].mailbox, paths[n], sizeof paths[n]);
         dirs[n] = paths[n];
         n++;
     }
-    if (maildir_commit(&in->file, dirs, n, err, sizeof err) != 0) {
+    int rc = maildir_commit(&in->file, dirs, n, err, sizeof err);
+    free(paths);
+    if (rc != 0) {
         fprintf(stderr, "smtpd: %s\n", err);
         return -1;
     }
@@ -353,7 +368,7 @@ static int open_message_file(struct session *s, struct incoming *in, size_t nloc
         size_t i = 0;
         while (s->recipients[i].remote)
             i++;
-        snprintf(dir, sizeof dir, "%s/%s", s->cfg->server.mail_root, s->recipients[i].mailbox);
+        mailbox_dir(s->cfg, s->recipients[i].mailbox, dir, sizeof dir);
         rc = maildir_open(dir, &in->file, err, sizeof err);
     } else {
         rc = queue_open(s->cfg->server.mail_root, &in->file, err, sizeof err);

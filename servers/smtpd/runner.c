@@ -305,8 +305,15 @@ static time_t run_entry(struct runner *r, const char *id, bool flush)
     char path[PATH_MAX];
     time_t next = 0;
 
-    if (queue_read(r->cfg->server.mail_root, id, &e) != 0)
-        return 0;   /* gone (delivered meanwhile) or unreadable */
+    if (queue_read(r->cfg->server.mail_root, id, &e) != 0) {
+        /* Gone (delivered meanwhile), or damaged: then say so, at each pass. */
+        char env[PATH_MAX];
+        snprintf(env, sizeof env, "%s/%s/env/%s", r->cfg->server.mail_root, QUEUE_DIR, id);
+        if (access(env, F_OK) == 0)
+            fprintf(stderr, "smtpd: queue: the envelope %s cannot be read; "
+                    "look at it, or remove it to drop the message\n", env);
+        return 0;
+    }
     if (!flush && e.next_try > time(NULL)) {
         next = e.next_try;
         queue_entry_free(&e);

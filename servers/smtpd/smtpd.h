@@ -121,6 +121,8 @@ void proceed_auth(struct session *s, char *arg);
 /* data.c */
 void data_receive_and_deliver(struct session *s);
 void format_rfc5322_date(char *buf, size_t len);
+/* MAILROOT/<mailbox> into buf: the Maildir of a local mailbox. */
+void mailbox_dir(const struct smtpd_config *cfg, const char *mailbox, char *buf, size_t len);
 
 /* runner.c */
 void queue_runner(const struct server_config *server, const sigset_t *wait_mask, void *context);
