@@ -45,4 +45,11 @@ const struct user *users_find(const struct users *u, const char *name);
  */
 bool users_check_password(const struct user *user, const char *password);
 
+/*
+ * For an unknown user: spends about the time users_check_password would
+ * (one crypt(3) when the file holds {SHA512-CRYPT} users), so that the
+ * time of a failed login does not tell whether the user exists.
+ */
+void users_spend_check_time(const struct users *u, const char *password);
+
 #endif

@@ -109,6 +109,7 @@ void auth_with_password(struct session *s, const char *name, const char *passwor
     const struct user *u = strlen(name) <= USERS_NAME_MAX
                            ? users_find(&s->cfg->server.users, name) : NULL;
     if (u == NULL) {
+        users_spend_check_time(&s->cfg->server.users, password);   /* no timing hint */
         auth_fail(s, "no such user");
         return;
     }

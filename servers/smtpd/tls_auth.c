@@ -170,6 +170,8 @@ static unsigned char *read_auth_response(struct session *s, size_t *len)
 static void finish_auth(struct session *s, const char *user, const char *password)
 {
     const struct user *u = users_find(&s->cfg->server.users, user);
+    if (u == NULL)
+        users_spend_check_time(&s->cfg->server.users, password);   /* no timing hint */
     if (u != NULL && users_check_password(u, password)) {
         snprintf(s->user, sizeof s->user, "%s", u->name);
         transcript_note(s->conn->log, "authenticated as %s", s->user);
