@@ -33,6 +33,8 @@
 # Maildir's files make on the wire, and the same digest of their text
 # (pop3-retr -D computes both from the files).
 set -euo pipefail
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 
 messages=5000 size=4096 rounds=7 window=1
 usage() {
@@ -70,46 +72,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# listening PORT - true when something listens on 127.0.0.1:PORT (from
-# /proc/net/tcp: local address 0100007F:PORT in hex, state 0A = LISTEN).
-listening() {
-  local hex
-  hex=$(printf '0100007F:%04X' "$1")
-  awk -v a="$hex" '$2 == a && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp
-}
-
-# free_port - a high port that nothing uses now, in any state.
-free_port() {
-  local port hex
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    hex=$(printf ':%04X' "$port")
-    awk -v p="$hex" 'index($2, p) == length($2) - 4 { used = 1 } END { exit !used }' \
-      /proc/net/tcp /proc/net/tcp6 2>/dev/null || { echo "$port"; return; }
-  done
-}
-
-# tree_pids PID - PID and all its descendants.
-tree_pids() {
-  ps -e -o pid= -o ppid= | awk -v root="$1" '
-    { parent[$1] = $2 }
-    END {
-      for (p in parent) {
-        for (q = p; q != "" && q != 0 && q != 1; q = parent[q])
-          if (q == root) { print p; break }
-      }
-    }'
-}
-
-# alive_pids PID... - those of PID... still running (false if none).
-alive_pids() {
-  local p any=1
-  for p in "$@"; do
-    if kill -0 "$p" 2>/dev/null; then echo "$p"; any=0; fi
-  done
-  return $any
-}
 
 # make_maildir DIR - MESSAGES messages of about BYTES octets, LF ends.
 make_maildir() {
@@ -279,12 +241,6 @@ first() {
   local out
   out=$(retrieve "$1" "$2" 64) || exit 1
   sed -n 's/.*; login \([0-9.]*\) ms.*/\1/p' <<<"$out"
-}
-
-# median NAME COLUMN - the median of a column of $tmp/NAME.rates.
-median() {
-  sort -g -k "$2" "$tmp/$1.rates" | awk -v c="$2" '{ v[NR] = $c }
-    END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # ---- the run -----------------------------------------------------------

@@ -32,6 +32,8 @@
 # same for it; Postfix says 250 once the message is in its queue and
 # delivers after. ratio = ours / Postfix (above 1.00: ours is faster).
 set -euo pipefail
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 
 sessions=8 messages=200 repeat=50 size=4096 rounds=3 idle=200
 usage() {
@@ -75,25 +77,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 now_ns() { date +%s%N; }
-
-# listening PORT - true when something listens on 127.0.0.1:PORT (from
-# /proc/net/tcp: local address 0100007F:PORT in hex, state 0A = LISTEN).
-listening() {
-  local hex
-  hex=$(printf '0100007F:%04X' "$1")
-  awk -v a="$hex" '$2 == a && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp
-}
-
-# free_port - a high port that nothing uses now, in any state.
-free_port() {
-  local port hex
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    hex=$(printf ':%04X' "$port")
-    awk -v p="$hex" 'index($2, p) == length($2) - 4 { used = 1 } END { exit !used }' \
-      /proc/net/tcp /proc/net/tcp6 2>/dev/null || { echo "$port"; return; }
-  done
-}
 
 # ---- our smtpd ---------------------------------------------------------
 
@@ -234,27 +217,6 @@ stop_postfix() {
 
 # ---- memory ------------------------------------------------------------
 
-# tree_pids PID - PID and all its descendants.
-tree_pids() {
-  ps -e -o pid= -o ppid= | awk -v root="$1" '
-    { parent[$1] = $2 }
-    END {
-      for (p in parent) {
-        for (q = p; q != "" && q != 0 && q != 1; q = parent[q])
-          if (q == root) { print p; break }
-      }
-    }'
-}
-
-# alive_pids PID... - those of PID... still running (false if none).
-alive_pids() {
-  local p any=1
-  for p in "$@"; do
-    if kill -0 "$p" 2>/dev/null; then echo "$p"; any=0; fi
-  done
-  return $any
-}
-
 # tree_memory PID - "PSS RSS PTE PROCESSES" in KiB for PID's process tree.
 tree_memory() {
   local p pss=0 rss=0 pte=0 n=0 line p_pss p_rss
@@ -334,12 +296,6 @@ run_load() {
     printf "    %-8s accepted %7.1f msgs/s   delivered %7.1f msgs/s\n", name, a, n / (ns / 1e9) }'
   awk -v a="$accepted" -v n="$total" -v ns=$((end - start)) \
     'BEGIN { print a, n / (ns / 1e9) }' >>"$tmp/$name.rates"
-}
-
-# median NAME COLUMN - the median of a column of $tmp/NAME.rates.
-median() {
-  sort -g -k "$2" "$tmp/$1.rates" | awk -v c="$2" '{ v[NR] = $c }
-    END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # compare WHAT TOTAL LOAD_ARGS... - ROUNDS rounds of TOTAL messages for
