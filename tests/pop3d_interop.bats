@@ -110,7 +110,7 @@ EOF
   mkdir -p "$BATS_TEST_TMPDIR/got"
   for n in 1 2 3; do cp "$(stored $n)" "$BATS_TEST_TMPDIR/want$n"; done
   start_pop3d
-  # sslproto '': no STLS probe (pop3d has no TLS yet); invisible: no Received line added
+  # sslproto '': clear text here, no STLS probe (pop3d_tls.bats tests fetchmail over TLS); invisible: no Received line added
   cat > "$BATS_TEST_TMPDIR/fetchmailrc" <<EOF
 set no syslog
 set invisible
